@@ -1,0 +1,171 @@
+import { z } from "zod";
+
+/**
+ * The only module that reads `process.env`. Everything else receives the frozen
+ * `Config` object built here, so tests can build one without touching globals.
+ */
+
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const booleanFlag = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return false;
+      const v = value.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(v)) return true;
+      if (["0", "false", "no", "off"].includes(v)) return false;
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} must be true or false (got "${value}")`,
+      });
+      return z.NEVER;
+    });
+
+const envSchema = z.object({
+  PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return 3000;
+      const port = Number(value);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        ctx.addIssue({
+          code: "custom",
+          message: `PORT must be a whole number between 1 and 65535 (got "${value}")`,
+        });
+        return z.NEVER;
+      }
+      return port;
+    }),
+  HOST: z.string().optional(),
+  PUBLIC_URL: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  DATA_DIR: z.string().optional(),
+  SECRET_KEY: z.string().optional(),
+  ALLOW_PRIVATE_ADDRESS: booleanFlag("ALLOW_PRIVATE_ADDRESS"),
+  LOG_LEVEL: z.string().optional(),
+  MAX_UPLOAD_BYTES: z.string().optional(),
+  HAVEN_ROLE: z.string().optional(),
+  DELIVERY_CONCURRENCY: z.string().optional(),
+});
+
+export type ProcessRole = "web" | "worker" | "all";
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: URL;
+  /** `undefined` means the embedded PGlite database under `dataDir/db`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** `undefined` means: generate one and keep it in `dataDir/secret.key`. */
+  readonly secretKey: string | undefined;
+  readonly allowPrivateAddress: boolean;
+  readonly logLevel: LogLevel;
+  readonly maxUploadBytes: number;
+  readonly role: ProcessRole;
+  readonly deliveryConcurrency: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function parsePositiveInt(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    problems.push(`${name} must be a positive whole number (got "${value}")`);
+    return fallback;
+  }
+  return n;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(issue.message);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  let publicUrl: URL | undefined;
+  const rawPublicUrl = e.PUBLIC_URL?.trim() || `http://localhost:${e.PORT}`;
+  try {
+    publicUrl = new URL(rawPublicUrl);
+    if (publicUrl.protocol !== "http:" && publicUrl.protocol !== "https:") {
+      problems.push(`PUBLIC_URL must start with http:// or https:// (got "${rawPublicUrl}")`);
+    } else if (publicUrl.pathname !== "/" || publicUrl.search || publicUrl.hash) {
+      problems.push(
+        `PUBLIC_URL must be an origin without a path, e.g. https://haven.example (got "${rawPublicUrl}")`,
+      );
+    }
+  } catch {
+    problems.push(`PUBLIC_URL is not a valid URL (got "${rawPublicUrl}")`);
+  }
+
+  const databaseUrl = e.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(
+      `DATABASE_URL must be a postgres:// or postgresql:// URL; leave it unset to use the embedded database`,
+    );
+  }
+
+  const secretKey = e.SECRET_KEY?.trim() || undefined;
+  if (secretKey !== undefined && secretKey.length < 32) {
+    problems.push(
+      "SECRET_KEY must be at least 32 characters long (try: openssl rand -hex 32), or unset to generate one",
+    );
+  }
+
+  const logLevel = (e.LOG_LEVEL?.trim().toLowerCase() || "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")} (got "${e.LOG_LEVEL}")`);
+  }
+
+  const role = (e.HAVEN_ROLE?.trim().toLowerCase() || "all") as ProcessRole;
+  if (!["web", "worker", "all"].includes(role)) {
+    problems.push(`HAVEN_ROLE must be web, worker or all (got "${e.HAVEN_ROLE}")`);
+  }
+
+  const maxUploadBytes = parsePositiveInt(
+    "MAX_UPLOAD_BYTES",
+    e.MAX_UPLOAD_BYTES,
+    200 * 1024 * 1024,
+    problems,
+  );
+  const deliveryConcurrency = parsePositiveInt(
+    "DELIVERY_CONCURRENCY",
+    e.DELIVERY_CONCURRENCY,
+    32,
+    problems,
+  );
+
+  if (problems.length > 0 || publicUrl === undefined) throw new ConfigError(problems);
+
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST?.trim() || "0.0.0.0",
+    publicUrl,
+    databaseUrl,
+    dataDir: e.DATA_DIR?.trim() || "./data",
+    secretKey,
+    allowPrivateAddress: e.ALLOW_PRIVATE_ADDRESS,
+    logLevel,
+    maxUploadBytes,
+    role,
+    deliveryConcurrency,
+  });
+}

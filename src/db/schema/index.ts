@@ -1,0 +1,4 @@
+export * from "./accounts.ts";
+export * from "./follows.ts";
+export * from "./remote-actors.ts";
+export * from "./settings.ts";
