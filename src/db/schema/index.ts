@@ -2,3 +2,4 @@ export * from "./accounts.ts";
 export * from "./follows.ts";
 export * from "./remote-actors.ts";
 export * from "./settings.ts";
+export * from "./fedify-store.ts";
