@@ -1,0 +1,65 @@
+import { Application, Group, Person } from "@fedify/vocab";
+import type { Context } from "@fedify/fedify";
+import { getDocumentLoader } from "@fedify/vocab-runtime";
+import { findActorById, listActorKeys, type LocalActor } from "../src/actors/actor.service.ts";
+import type { HavenContext } from "./context.ts";
+import { type ActorUrls, buildActorJson } from "./objects/actor.ts";
+
+type ActorObject = Person | Group | Application;
+
+/** Page of an actor on our web UI. */
+export function profilePageUrl(ctx: Context<HavenContext>, handle: string): URL {
+  return new URL(`/@${handle}`, ctx.canonicalOrigin);
+}
+
+export async function actorUrls(ctx: Context<HavenContext>, actor: LocalActor): Promise<ActorUrls> {
+  const urls: ActorUrls = {
+    id: ctx.getActorUri(actor.handle),
+    inbox: ctx.getInboxUri(actor.handle),
+    sharedInbox: ctx.getInboxUri(),
+    outbox: ctx.getOutboxUri(actor.handle),
+    followers: ctx.getFollowersUri(actor.handle),
+    following: ctx.getFollowingUri(actor.handle),
+    profilePage: profilePageUrl(ctx, actor.handle),
+  };
+  if (actor.kind === "group" && actor.ownerActorId) {
+    const owner = await findActorById(ctx.data.db, actor.ownerActorId);
+    if (owner) urls.owner = ctx.getActorUri(owner.handle);
+  }
+  return urls;
+}
+
+/**
+ * Fedify vocabulary objects built from our own JSON (`buildActorJson`) so the
+ * wire shape is exactly ours; an object made by `fromJsonLd` serialises back
+ * verbatim. JSON-LD expansion is costly, so objects are cached per actor
+ * until its row changes.
+ */
+export class ActorDocumentCache {
+  readonly #cache = new Map<string, { version: number; object: Promise<ActorObject> }>();
+  readonly #loader = getDocumentLoader();
+
+  async get(ctx: Context<HavenContext>, actor: LocalActor): Promise<ActorObject> {
+    const version = actor.updatedAt.getTime();
+    const hit = this.#cache.get(actor.id);
+    if (hit && hit.version === version) return hit.object;
+    const object = this.#build(ctx, actor);
+    object.catch(() => this.#cache.delete(actor.id));
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    this.#cache.set(actor.id, { version, object });
+    return object;
+  }
+
+  async json(ctx: Context<HavenContext>, actor: LocalActor): Promise<Record<string, unknown>> {
+    const keys = await listActorKeys(ctx.data.db, actor.id);
+    return buildActorJson(actor, keys, await actorUrls(ctx, actor));
+  }
+
+  async #build(ctx: Context<HavenContext>, actor: LocalActor): Promise<ActorObject> {
+    const json = await this.json(ctx, actor);
+    const options = { documentLoader: this.#loader, contextLoader: this.#loader };
+    if (actor.kind === "group") return Group.fromJsonLd(json, options);
+    if (actor.kind === "application") return Application.fromJsonLd(json, options);
+    return Person.fromJsonLd(json, options);
+  }
+}

@@ -1,0 +1,93 @@
+import {
+  type Federation,
+  type KvStore,
+  type MessageQueue,
+  createExponentialBackoffPolicy,
+  createFederation,
+} from "@fedify/fedify";
+import type { AuthenticatedDocumentLoaderFactory, DocumentLoaderFactory } from "@fedify/vocab-runtime";
+import { findActorByHandle } from "../src/actors/actor.service.ts";
+import { INSTANCE_ACTOR_HANDLE } from "../src/actors/handle.ts";
+import type { Config } from "../src/config.ts";
+import { ActorDocumentCache } from "./actor-documents.ts";
+import { registerCollections } from "./collections.ts";
+import type { HavenContext } from "./context.ts";
+import { registerInboxListeners } from "./inbox/listeners.ts";
+import { ActorKeyCache } from "./keys.ts";
+import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerPermanentFailureHandler } from "./outbound/permanent-failure.ts";
+
+export interface FederationParts {
+  config: Config;
+  kv: KvStore;
+  queues: { inbox: MessageQueue; outbox: MessageQueue; fanout: MessageQueue };
+  documentLoaderFactory?: DocumentLoaderFactory;
+  authenticatedDocumentLoaderFactory?: AuthenticatedDocumentLoaderFactory;
+  /** Skips Fedify's own signature verification (benchmarks only; never in production). */
+  skipSignatureVerification?: boolean;
+}
+
+export const USER_AGENT = "Haven/0.1 (+https://github.com/haven-social/haven)";
+
+/**
+ * Retry deliveries for ≥ 48 h, as Mastodon does for ~2–3 days (SECURITY.md):
+ * 30 s doubling to a 6 h ceiling, 20 attempts ≈ 68 h in all. Fedify's default
+ * gives up after about half an hour.
+ */
+export const DELIVERY_RETRY_POLICY = createExponentialBackoffPolicy({
+  maxAttempts: 20,
+  initialDelay: { seconds: 30 },
+  maxDelay: { hours: 6 },
+  factor: 2,
+  jitter: true,
+});
+
+export interface HavenFederation {
+  federation: Federation<HavenContext>;
+  actorDocuments: ActorDocumentCache;
+  keys: ActorKeyCache;
+}
+
+export function createHavenFederation(parts: FederationParts): HavenFederation {
+  const federation = createFederation<HavenContext>({
+    kv: parts.kv,
+    queue: parts.queues,
+    origin: parts.config.publicUrl.origin,
+    manuallyStartQueue: true,
+    firstKnock: "draft-cavage-http-signatures-12",
+    userAgent: USER_AGENT,
+    outboxRetryPolicy: DELIVERY_RETRY_POLICY,
+    inboxRetryPolicy: createExponentialBackoffPolicy({ maxAttempts: 10, maxDelay: { hours: 1 } }),
+    permanentFailureStatusCodes: [404, 410],
+    ...(parts.documentLoaderFactory
+      ? {
+          documentLoaderFactory: parts.documentLoaderFactory,
+          authenticatedDocumentLoaderFactory: parts.authenticatedDocumentLoaderFactory,
+        }
+      : { allowPrivateAddress: parts.config.allowPrivateAddress }),
+    skipSignatureVerification: parts.skipSignatureVerification ?? false,
+  });
+  const actorDocuments = new ActorDocumentCache();
+  const keys = new ActorKeyCache();
+
+  federation
+    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+      const actor = await findActorByHandle(ctx.data.db, identifier);
+      if (!actor) return null;
+      return actorDocuments.get(ctx, actor);
+    })
+    .setKeyPairsDispatcher((ctx, identifier) => keys.get(ctx.data.db, identifier))
+    .mapHandle(async (ctx, username) => {
+      const actor = await findActorByHandle(ctx.data.db, username);
+      return actor ? actor.handle : null;
+    });
+
+  registerCollections(federation);
+  registerNodeInfo(federation);
+  registerPermanentFailureHandler(federation);
+  registerInboxListeners(federation).setSharedKeyDispatcher(() => ({
+    identifier: INSTANCE_ACTOR_HANDLE,
+  }));
+
+  return { federation, actorDocuments, keys };
+}

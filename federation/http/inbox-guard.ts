@@ -1,0 +1,95 @@
+import type { Federation } from "@fedify/fedify";
+import { isActor } from "@fedify/vocab";
+import { domainOf } from "../../src/remote/remote-actor.service.ts";
+import type { HavenContext } from "../context.ts";
+import { signedLoader } from "../inbox/loader.ts";
+import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readCapped } from "./body-limit.ts";
+import { signatureKeyId } from "./signature-key-id.ts";
+
+export type GuardResult = { ok: true; request: Request } | { ok: false; response: Response };
+
+const json = (status: number, error: string) =>
+  Response.json({ error }, { status, headers: { "Cache-Control": "no-store" } });
+
+function actorIdOf(activity: unknown): URL | null {
+  if (typeof activity !== "object" || activity === null) return null;
+  const actor = (activity as { actor?: unknown }).actor;
+  const raw =
+    typeof actor === "string"
+      ? actor
+      : typeof actor === "object" && actor !== null
+        ? (actor as { id?: unknown }).id
+        : undefined;
+  if (typeof raw !== "string") return null;
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks made before Fedify sees an inbox POST, covering fixes Fedify 2.3.6
+ * lacks (SECURITY.md): the body is capped before parsing; nothing from a
+ * blocked domain is processed, and no request (not even for its key) goes
+ * out to it; and the signing key must be listed by the activity's actor
+ * document itself (GHSA-q9f8-5hc7-898f: a key document's `owner` claim alone
+ * is not proof).
+ */
+export async function guardInbox(
+  federation: Federation<HavenContext>,
+  contextData: HavenContext,
+  request: Request,
+): Promise<GuardResult> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_INBOX_BODY_BYTES) {
+    return { ok: false, response: json(413, `activity larger than ${MAX_INBOX_BODY_BYTES} bytes`) };
+  }
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    body = await readCapped(request.body, MAX_INBOX_BODY_BYTES);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) {
+      return { ok: false, response: json(413, `activity larger than ${e.limit} bytes`) };
+    }
+    throw e;
+  }
+  let activity: unknown;
+  try {
+    activity = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return { ok: false, response: json(400, "body is not valid JSON") };
+  }
+  const actorId = actorIdOf(activity);
+  if (actorId === null) return { ok: false, response: json(400, "activity has no actor") };
+  const keyId = signatureKeyId(request.headers);
+  if (keyId === null) return { ok: false, response: json(401, "request is not signed") };
+
+  for (const host of new Set([domainOf(actorId.href), domainOf(keyId.href)])) {
+    const decision = await contextData.moderation.decideForDomain(host);
+    if (decision.action === "reject") {
+      return { ok: false, response: json(403, "this server does not federate with your domain") };
+    }
+  }
+
+  const keyDocument = new URL(keyId.href);
+  keyDocument.hash = "";
+  if (keyDocument.href !== actorId.href) {
+    // The key lives in a separate document: the actor must list it.
+    const ctx = federation.createContext(request, contextData);
+    const actor = await ctx
+      .lookupObject(actorId, await signedLoader(ctx))
+      .catch(() => null);
+    const listed =
+      isActor(actor) &&
+      actor.id?.href === actorId.href &&
+      [...actor.publicKeyIds, ...actor.assertionMethodIds].some((k) => k.href === keyId.href);
+    if (!listed) {
+      return { ok: false, response: json(401, "signing key is not listed by the activity's actor") };
+    }
+  }
+  return {
+    ok: true,
+    request: new Request(request.url, { method: "POST", headers: request.headers, body }),
+  };
+}

@@ -1,0 +1,53 @@
+import type { Federation } from "@fedify/fedify";
+import type { Context as HonoContext, MiddlewareHandler, Next } from "hono";
+import type { HavenContext } from "../context.ts";
+import { guardInbox } from "./inbox-guard.ts";
+
+/** Paths Fedify answers; everything else skips it (API and media stay fast). */
+const FEDERATION_PATH = /^\/(?:\.well-known\/(?:webfinger|nodeinfo)|nodeinfo\/|users\/|inbox$|videos\/|notes\/)/;
+const INBOX_PATH = /^\/(?:inbox|users\/[^/]+\/inbox)$/;
+
+/**
+ * Mounts Fedify in Hono (`@fedify/hono` is not in our registry). Browsers
+ * asking for HTML fall through to the web routes; fediverse clients get
+ * JSON-LD from Fedify at the same URL.
+ */
+export function federationMiddleware(
+  federation: Federation<HavenContext>,
+  contextData: HavenContext,
+): MiddlewareHandler {
+  return async (c: HonoContext, next: Next) => {
+    const path = c.req.path;
+    if (!FEDERATION_PATH.test(path)) return next();
+    let request = c.req.raw;
+    if (request.method === "POST" && INBOX_PATH.test(path)) {
+      const guarded = await guardInbox(federation, contextData, request);
+      if (!guarded.ok) return guarded.response;
+      request = guarded.request;
+    }
+    const response = await federation.fetch(request, {
+      contextData,
+      onNotFound: async () => {
+        await next();
+        return c.res;
+      },
+      onNotAcceptable: async () => {
+        await next();
+        if (c.res.status !== 404) return mergeVary(c.res);
+        return new Response("Not Acceptable", {
+          status: 406,
+          headers: { "Content-Type": "text/plain", Vary: "Accept" },
+        });
+      },
+    });
+    return mergeVary(response);
+  };
+}
+
+function mergeVary(response: Response): Response {
+  const vary = response.headers.get("Vary");
+  if (vary?.toLowerCase().includes("accept")) return response;
+  const headers = new Headers(response.headers);
+  headers.set("Vary", vary ? `${vary}, Accept` : "Accept");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}

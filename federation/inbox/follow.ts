@@ -1,0 +1,30 @@
+import type { InboxContext } from "@fedify/fedify";
+import { type Follow, isActor } from "@fedify/vocab";
+import { findActorByHandle } from "../../src/actors/actor.service.ts";
+import { receiveFollow } from "../../src/follows/follow.service.ts";
+import type { HavenContext } from "../context.ts";
+import { toRemoteActorInput } from "../objects/remote-actor.ts";
+import { signedLoader } from "./loader.ts";
+
+export async function onFollow(ctx: InboxContext<HavenContext>, follow: Follow): Promise<void> {
+  if (follow.id == null || follow.actorId == null || follow.objectId == null) return;
+  const target = ctx.parseUri(follow.objectId);
+  if (target?.type !== "actor") return;
+  const followee = await findActorByHandle(ctx.data.db, target.identifier);
+  if (!followee) return;
+
+  const decision = await ctx.data.moderation.decideForActor(follow.actorId.href);
+  if (decision.action === "reject") return;
+
+  const actor = await follow.getActor(await signedLoader(ctx));
+  if (!isActor(actor) || actor.id?.href !== follow.actorId.href) return;
+  const follower = await toRemoteActorInput(actor);
+  if (!follower) return;
+
+  await receiveFollow(ctx.data.db, ctx.data.events, {
+    follower,
+    followee,
+    activityIri: follow.id.href,
+    requireApproval: decision.action === "silence",
+  });
+}

@@ -1,0 +1,38 @@
+import type { InboxContext } from "@fedify/fedify";
+import { Follow, type Undo } from "@fedify/vocab";
+import { findActorByHandle } from "../../src/actors/actor.service.ts";
+import { removeFollow } from "../../src/follows/follow.service.ts";
+import type { HavenContext } from "../context.ts";
+
+/**
+ * Undo{Follow}. Only the Follow's own actor may undo it: the Undo's actor
+ * (whose signature Fedify verified) must be the Follow's actor.
+ */
+export async function onUndo(ctx: InboxContext<HavenContext>, undo: Undo): Promise<void> {
+  if (undo.actorId == null) return;
+  const object = await undo.getObject({ ...ctx, suppressError: true }).catch(() => null);
+  if (object instanceof Follow) {
+    if (object.actorId?.href !== undo.actorId.href) return;
+    let followeeId: string | null = null;
+    if (object.objectId) {
+      const parsed = ctx.parseUri(object.objectId);
+      if (parsed?.type === "actor") {
+        followeeId = (await findActorByHandle(ctx.data.db, parsed.identifier))?.id ?? null;
+      }
+    }
+    await removeFollow(ctx.data.db, {
+      followerIri: undo.actorId.href,
+      followeeId,
+      activityIri: object.id?.href ?? null,
+    });
+    return;
+  }
+  // Undo of a Follow given only by id (some servers do this).
+  if (object == null && undo.objectId) {
+    await removeFollow(ctx.data.db, {
+      followerIri: undo.actorId.href,
+      followeeId: null,
+      activityIri: undo.objectId.href,
+    });
+  }
+}

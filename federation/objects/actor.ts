@@ -1,0 +1,114 @@
+import type { ActorKeyRow, LocalActor } from "../../src/actors/actor.service.ts";
+import { ed25519JwkToMultibase, rsaJwkToSpkiPem } from "./keys.ts";
+
+export const ACTOR_CONTEXT = [
+  "https://www.w3.org/ns/activitystreams",
+  "https://w3id.org/security/v1",
+  "https://w3id.org/security/multikey/v1",
+  {
+    manuallyApprovesFollowers: "as:manuallyApprovesFollowers",
+    toot: "http://joinmastodon.org/ns#",
+    discoverable: "toot:discoverable",
+    indexable: "toot:indexable",
+    schema: "http://schema.org#",
+    PropertyValue: "schema:PropertyValue",
+    value: "schema:value",
+  },
+];
+
+export interface ActorUrls {
+  id: URL;
+  inbox: URL;
+  sharedInbox: URL;
+  outbox: URL;
+  followers: URL;
+  following: URL;
+  profilePage: URL;
+  /** Owner Person of a channel. */
+  owner?: URL;
+}
+
+const TYPE_BY_KIND = { person: "Person", group: "Group", application: "Application" } as const;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Plain-text bio → HTML paragraphs (what Mastodon shows). */
+export function textToHtml(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .filter((p) => p.trim() !== "")
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
+    .join("");
+}
+
+/**
+ * The actor document, shaped for Mastodon and PeerTube (INTEROP.md §4.2):
+ * one SPKI `publicKey` object, `attributedTo` as an array on a Group, `url`
+ * as a text/html Link array.
+ */
+export function buildActorJson(
+  actor: LocalActor,
+  keys: ActorKeyRow[],
+  urls: ActorUrls,
+): Record<string, unknown> {
+  const rsa = keys.find((k) => k.algorithm === "RSASSA-PKCS1-v1_5");
+  const ed = keys.find((k) => k.algorithm === "Ed25519");
+  const id = urls.id.href;
+  const json: Record<string, unknown> = {
+    "@context": ACTOR_CONTEXT,
+    id,
+    type: TYPE_BY_KIND[actor.kind],
+    preferredUsername: actor.handle,
+    name: actor.displayName || actor.handle,
+    summary: textToHtml(actor.summary),
+    url: [{ type: "Link", mediaType: "text/html", href: urls.profilePage.href }],
+    inbox: urls.inbox.href,
+    outbox: urls.outbox.href,
+    followers: urls.followers.href,
+    following: urls.following.href,
+    endpoints: { sharedInbox: urls.sharedInbox.href },
+    manuallyApprovesFollowers: actor.manuallyApprovesFollowers,
+    discoverable: actor.discoverable,
+    indexable: actor.indexable,
+    published: actor.createdAt.toISOString(),
+  };
+  if (rsa) {
+    json.publicKey = {
+      id: `${id}#main-key`,
+      type: "CryptographicKey",
+      owner: id,
+      publicKeyPem: rsaJwkToSpkiPem(rsa.publicJwk),
+    };
+  }
+  if (ed) {
+    json.assertionMethod = [
+      {
+        id: `${id}#key-2`,
+        type: "Multikey",
+        controller: id,
+        publicKeyMultibase: ed25519JwkToMultibase(ed.publicJwk),
+      },
+    ];
+  }
+  if (actor.kind === "group" && urls.owner) {
+    json.attributedTo = [{ type: "Person", id: urls.owner.href }];
+  }
+  if (actor.avatarUrl) json.icon = { type: "Image", url: actor.avatarUrl, mediaType: guessImageType(actor.avatarUrl) };
+  if (actor.headerUrl) json.image = { type: "Image", url: actor.headerUrl, mediaType: guessImageType(actor.headerUrl) };
+  if (actor.fields.length > 0) {
+    json.attachment = actor.fields.map((f) => ({
+      type: "PropertyValue",
+      name: f.name,
+      value: escapeHtml(f.value),
+    }));
+  }
+  return json;
+}
+
+function guessImageType(url: string): string {
+  if (/\.png$/i.test(url)) return "image/png";
+  if (/\.webp$/i.test(url)) return "image/webp";
+  return "image/jpeg";
+}

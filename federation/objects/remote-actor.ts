@@ -1,0 +1,34 @@
+import { type Actor, getActorHandle } from "@fedify/vocab";
+import type { RemoteActorInput } from "../../src/remote/remote-actor.service.ts";
+
+/**
+ * Maps a fetched remote actor to what we store. Inboxes must be http(s) on
+ * the actor's own host: an actor cannot point our deliveries at someone
+ * else's server.
+ */
+export async function toRemoteActorInput(actor: Actor): Promise<RemoteActorInput | null> {
+  if (actor.id == null || actor.inboxId == null) return null;
+  const host = actor.id.hostname;
+  const sameHost = (u: URL | null | undefined): u is URL =>
+    u != null && (u.protocol === "https:" || u.protocol === "http:") && u.hostname === host;
+  if (!sameHost(actor.inboxId)) return null;
+  const shared = actor.endpoints?.sharedInbox;
+  let handle = actor.preferredUsername?.toString() ?? "";
+  try {
+    handle = await getActorHandle(actor, { trimLeadingAt: true });
+  } catch {
+    handle = handle ? `${handle}@${host}` : actor.id.href;
+  }
+  const raw = (await actor.toJsonLd({ format: "compact" })) as Record<string, unknown>;
+  const url = actor.url;
+  return {
+    iri: actor.id.href,
+    type: raw.type?.toString() ?? "Person",
+    handle,
+    inboxUrl: actor.inboxId.href,
+    sharedInboxUrl: sameHost(shared) ? shared.href : null,
+    displayName: actor.name?.toString() ?? "",
+    url: url instanceof URL ? url.href : (url?.href?.href ?? null),
+    raw,
+  };
+}

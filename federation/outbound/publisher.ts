@@ -1,0 +1,78 @@
+import type { Federation } from "@fedify/fedify";
+import { Accept, Follow, Reject, Update } from "@fedify/vocab";
+import { findActorById } from "../../src/actors/actor.service.ts";
+import type { OutboundEvent } from "../../src/events/outbound.ts";
+import { findRemoteActor } from "../../src/remote/remote-actor.service.ts";
+import type { ActorDocumentCache } from "../actor-documents.ts";
+import type { HavenContext } from "../context.ts";
+
+export type OutboundHandler = (event: OutboundEvent, eventId: string) => Promise<void>;
+
+/**
+ * Turns what happened locally into activities. Runs in a worker (from the
+ * durable event queue), never inside an HTTP request. Activity ids derive
+ * from the event id, so a retried event re-sends the same activity and
+ * remotes deduplicate it.
+ */
+export function createOutboundPublisher(
+  federation: Federation<HavenContext>,
+  contextData: HavenContext,
+  actorDocuments: ActorDocumentCache,
+  extra: Partial<Record<OutboundEvent["type"], OutboundHandler>> = {},
+): OutboundHandler {
+  const origin = new URL(contextData.config.publicUrl.origin);
+  return async (event, eventId) => {
+    const ctx = federation.createContext(origin, contextData);
+    const db = contextData.db;
+    switch (event.type) {
+      case "follow.accepted":
+      case "follow.rejected": {
+        const followee = await findActorById(db, event.followeeId);
+        const follower = await findRemoteActor(db, event.followerIri);
+        if (!followee || !follower) return;
+        const actorUri = ctx.getActorUri(followee.handle);
+        const follow = new Follow({
+          id: new URL(event.activityIri),
+          actor: new URL(follower.iri),
+          object: actorUri,
+        });
+        const Kind = event.type === "follow.accepted" ? Accept : Reject;
+        const activity = new Kind({
+          id: new URL(`${actorUri.href}#${event.type === "follow.accepted" ? "accepts" : "rejects"}/${eventId}`),
+          actor: actorUri,
+          object: follow,
+        });
+        // PeerTube takes an Accept only at the follower's personal inbox.
+        await ctx.sendActivity(
+          { identifier: followee.handle },
+          { id: new URL(follower.iri), inboxId: new URL(follower.inboxUrl), endpoints: null },
+          activity,
+          { preferSharedInbox: false },
+        );
+        return;
+      }
+      case "actor.updated": {
+        const actor = await findActorById(db, event.actorId);
+        if (!actor) return;
+        const object = await actorDocuments.get(ctx, actor);
+        const actorUri = ctx.getActorUri(actor.handle);
+        await ctx.sendActivity(
+          { identifier: actor.handle },
+          "followers",
+          new Update({
+            id: new URL(`${actorUri.href}#updates/${eventId}`),
+            actor: actorUri,
+            to: new URL("https://www.w3.org/ns/activitystreams#Public"),
+            object,
+          }),
+          { preferSharedInbox: true },
+        );
+        return;
+      }
+      default: {
+        const handler = extra[event.type];
+        if (handler) await handler(event, eventId);
+      }
+    }
+  };
+}

@@ -1,0 +1,19 @@
+import type { Db } from "../db/client.ts";
+
+/**
+ * What happened locally that remote servers must hear about. The core records
+ * these in the same transaction as the change; the federation edge turns them
+ * into activities and deliveries (never inside an HTTP request).
+ */
+export type OutboundEvent =
+  | { type: "follow.accepted"; followId: string; followerIri: string; followeeId: string; activityIri: string }
+  | { type: "follow.rejected"; followerIri: string; followeeId: string; activityIri: string }
+  | { type: "actor.updated"; actorId: string }
+  | { type: "video.published"; videoId: string }
+  | { type: "video.updated"; videoId: string }
+  | { type: "video.deleted"; videoId: string; channelId: string; ownerActorId: string };
+
+export interface OutboundEvents {
+  /** Enqueue `event` on `tx`; it is delivered only if `tx` commits. */
+  record(tx: Db, event: OutboundEvent): Promise<void>;
+}

@@ -1,0 +1,138 @@
+import { type Context, Hono } from "hono";
+import {
+  canManageChannel,
+  type Channel,
+  type ChannelPatch,
+  countFollowers,
+  createChannel,
+  findChannel,
+  listChannels,
+  listFollowersOf,
+  updateChannel,
+} from "../../channels/channel.service.ts";
+import { acceptFollowRequest, rejectFollowRequest } from "../../follows/follow.service.ts";
+import { type AuthEnv, requireAuth } from "../auth.ts";
+import {
+  BadBodyError,
+  type Fields,
+  optionalBoolean,
+  optionalString,
+  readFields,
+  requiredString,
+} from "../body.ts";
+import type { HttpDeps } from "../deps.ts";
+import { appErrorResponse, errorResponse } from "../errors.ts";
+import { channelJson, followerJson } from "./channel-json.ts";
+
+function parsePatch(fields: Fields): ChannelPatch {
+  const patch: ChannelPatch = {};
+  const displayName = optionalString(fields, "display_name");
+  if (displayName !== undefined) patch.displayName = displayName;
+  const summary = optionalString(fields, "summary");
+  if (summary !== undefined) patch.summary = summary;
+  for (const [key, prop] of [
+    ["manually_approves_followers", "manuallyApprovesFollowers"],
+    ["discoverable", "discoverable"],
+    ["indexable", "indexable"],
+  ] as const) {
+    const v = optionalBoolean(fields, key);
+    if (v !== undefined) patch[prop] = v;
+  }
+  if (fields.fields !== undefined) {
+    const list = fields.fields;
+    if (
+      !Array.isArray(list) ||
+      !list.every((f) => typeof f?.name === "string" && typeof f?.value === "string")
+    ) {
+      throw new BadBodyError("fields must be an array of {name, value} strings");
+    }
+    patch.fields = list.map((f) => ({ name: f.name, value: f.value }));
+  }
+  return patch;
+}
+
+export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
+  const db = deps.database.db;
+  const app = new Hono<AuthEnv>();
+  const auth = requireAuth(db, deps.tokens);
+
+  const json = async (channel: Channel) =>
+    channelJson(deps.config, channel, await countFollowers(db, channel.id));
+
+  /** Loads the channel and checks the caller may manage it. */
+  async function managed(c: Context<AuthEnv>): Promise<Channel | Response> {
+    const channel = await findChannel(db, c.req.param("name") ?? "");
+    if (!channel) return errorResponse(c, 404, "channel not found");
+    if (!(await canManageChannel(db, channel, c.get("principal").account))) {
+      return errorResponse(c, 403, "you do not manage this channel");
+    }
+    return channel;
+  }
+
+  app.onError((e, c) => {
+    if (e instanceof BadBodyError) return errorResponse(c, 400, e.message);
+    throw e;
+  });
+
+  app.get("/", async (c) => c.json(await Promise.all((await listChannels(db)).map(json))));
+
+  app.post("/", auth, async (c) => {
+    const fields = await readFields(c);
+    const result = await createChannel(db, {
+      name: requiredString(fields, "name"),
+      ownerAccountId: c.get("principal").account.id,
+      displayName: optionalString(fields, "display_name"),
+      summary: optionalString(fields, "summary"),
+      manuallyApprovesFollowers: optionalBoolean(fields, "manually_approves_followers"),
+    });
+    if (!result.ok) return appErrorResponse(c, result.error);
+    return c.json(await json(result.value), 201);
+  });
+
+  app.get("/:name", async (c) => {
+    const channel = await findChannel(db, c.req.param("name"));
+    if (!channel) return errorResponse(c, 404, "channel not found");
+    return c.json(await json(channel));
+  });
+
+  app.patch("/:name", auth, async (c) => {
+    const channel = await managed(c);
+    if (channel instanceof Response) return channel;
+    const result = await updateChannel(db, deps.events, channel, parsePatch(await readFields(c)));
+    if (!result.ok) return appErrorResponse(c, result.error);
+    return c.json(await json(result.value));
+  });
+
+  app.get("/:name/followers", auth, async (c) => {
+    const channel = await managed(c);
+    if (channel instanceof Response) return channel;
+    const limit = Number(c.req.query("limit") ?? "40");
+    const rows = await listFollowersOf(db, channel.id, {
+      status: "accepted",
+      limit: Number.isFinite(limit) && limit > 0 ? limit : 40,
+    });
+    return c.json(rows.map(followerJson));
+  });
+
+  app.get("/:name/follow_requests", auth, async (c) => {
+    const channel = await managed(c);
+    if (channel instanceof Response) return channel;
+    return c.json((await listFollowersOf(db, channel.id, { status: "pending" })).map(followerJson));
+  });
+
+  for (const [verb, action] of [
+    ["authorize", acceptFollowRequest],
+    ["reject", rejectFollowRequest],
+  ] as const) {
+    app.post(`/:name/follow_requests/:id/${verb}`, auth, async (c) => {
+      const channel = await managed(c);
+      if (channel instanceof Response) return channel;
+      const id = c.req.param("id");
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return errorResponse(c, 404, "follow request not found");
+      const result = await action(db, deps.events, channel.id, id);
+      if (!result.ok) return appErrorResponse(c, result.error);
+      return c.json({ id, status: verb === "authorize" ? "accepted" : "rejected" });
+    });
+  }
+  return app;
+}

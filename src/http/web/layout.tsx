@@ -1,0 +1,35 @@
+import type { Child } from "hono/jsx";
+
+const STYLE = `
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d28;background:#faf8f5;line-height:1.5}
+header a{color:inherit;text-decoration:none;font-weight:700}
+.card{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:1rem 0;box-shadow:0 1px 3px #0001}
+.avatar{width:72px;height:72px;border-radius:50%;object-fit:cover;background:#ddd;float:right}
+code.handle{background:#eef;padding:.2rem .4rem;border-radius:.3rem;user-select:all}
+footer{color:#666;font-size:.85rem;margin-top:2rem}
+`;
+
+export function Layout(props: { title: string; description?: string; head?: Child; children?: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        {props.description ? <meta name="description" content={props.description} /> : null}
+        {props.head}
+        <style>{STYLE}</style>
+      </head>
+      <body>
+        <header>
+          <a href="/">Haven</a>
+        </header>
+        <main>{props.children}</main>
+        <footer>
+          If you are in crisis, please contact local emergency services or a crisis line. Haven
+          videos are peer and clinical support, not a substitute for care.
+        </footer>
+      </body>
+    </html>
+  );
+}

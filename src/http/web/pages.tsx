@@ -1,0 +1,96 @@
+import { Hono } from "hono";
+import { findActorByHandle } from "../../actors/actor.service.ts";
+import { type Channel, countFollowers, findChannel, listChannels } from "../../channels/channel.service.ts";
+import type { HttpDeps } from "../deps.ts";
+import { Layout } from "./layout.tsx";
+
+function ChannelCard(props: { channel: Channel; host: string; followers: number; full?: boolean }) {
+  const { channel, host } = props;
+  const handle = `@${channel.handle}@${host}`;
+  return (
+    <section class="card">
+      {channel.avatarUrl ? <img class="avatar" src={channel.avatarUrl} alt="" /> : null}
+      <h2>
+        <a href={`/@${channel.handle}`}>{channel.displayName || channel.handle}</a>
+      </h2>
+      <p>
+        <code class="handle">{handle}</code> · {props.followers} followers
+        {channel.manuallyApprovesFollowers ? " · follow requests are reviewed" : ""}
+      </p>
+      {props.full
+        ? channel.summary.split(/\n{2,}/).map((p) => <p>{p}</p>)
+        : <p>{channel.summary.slice(0, 200)}</p>}
+      {props.full ? (
+        <details open>
+          <summary>How to follow from Mastodon or PeerTube</summary>
+          <ol>
+            <li>Copy the handle: <code class="handle">{handle}</code></li>
+            <li>Paste it into the search box of your Mastodon or PeerTube instance.</li>
+            <li>Open the channel that appears and press Follow (or Subscribe).</li>
+          </ol>
+          <p>New videos then appear in your home timeline.</p>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+export function webRoutes(deps: HttpDeps): Hono {
+  const db = deps.database.db;
+  const host = deps.config.publicUrl.host;
+  const app = new Hono();
+
+  app.get("/", async (c) => {
+    const channels = await listChannels(db);
+    const cards = await Promise.all(
+      channels.map(async (ch) => ({ ch, followers: await countFollowers(db, ch.id) })),
+    );
+    return c.html(
+      <Layout title={`Haven — ${host}`} description="Support videos about Borderline Personality Disorder">
+        <h1>Haven on {host}</h1>
+        <p>
+          Short support videos about Borderline Personality Disorder, from clinicians and people
+          with lived experience. Follow a channel from Mastodon or PeerTube.
+        </p>
+        {cards.length === 0 ? <p>No channels yet.</p> : null}
+        {cards.map(({ ch, followers }) => (
+          <ChannelCard channel={ch} host={host} followers={followers} />
+        ))}
+      </Layout>,
+    );
+  });
+
+  const profile = async (handle: string) => {
+    const channel = await findChannel(db, handle);
+    if (channel) {
+      const followers = await countFollowers(db, channel.id);
+      return (
+        <Layout title={`${channel.displayName || channel.handle} — Haven`} description={channel.summary.slice(0, 200)}
+          head={<link rel="alternate" type="application/activity+json" href={`${deps.config.publicUrl.origin}/users/${channel.handle}`} />}>
+          <ChannelCard channel={channel} host={host} followers={followers} full />
+        </Layout>
+      );
+    }
+    const actor = await findActorByHandle(db, handle);
+    if (actor?.kind === "person") {
+      return (
+        <Layout title={`${actor.displayName || actor.handle} — Haven`}>
+          <section class="card">
+            <h2>{actor.displayName || actor.handle}</h2>
+            <p><code class="handle">@{actor.handle}@{host}</code></p>
+          </section>
+        </Layout>
+      );
+    }
+    return null;
+  };
+
+  app.get("/@:handle", async (c) => {
+    const page = await profile((c.req.param("handle") ?? "").toLowerCase());
+    if (!page) return c.html(<Layout title="Not found"><h1>No such channel</h1></Layout>, 404);
+    return c.html(page);
+  });
+  // Browsers that open an actor id land on the profile page.
+  app.get("/users/:handle", (c) => c.redirect(`/@${c.req.param("handle")}`, 302));
+  return app;
+}
