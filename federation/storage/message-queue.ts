@@ -1,0 +1,95 @@
+import type {
+  MessageQueue,
+  MessageQueueDepth,
+  MessageQueueEnqueueOptions,
+  MessageQueueListenOptions,
+} from "@fedify/fedify";
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { Database } from "../../src/db/client.ts";
+import { enqueueManyInTransaction } from "./enqueue.ts";
+import { queueDepth } from "./queue-sql.ts";
+import { QueueWorker, type WorkerSettings } from "./queue-worker.ts";
+
+export interface PostgresMessageQueueOptions {
+  /** Logical queue in the shared `fedify_messages` table, e.g. "inbox", "outbox", "fanout". */
+  readonly queue: string;
+  /** Handlers one `listen()` runs at once. Deliveries wait on remote servers, so: many. */
+  readonly concurrency?: number;
+  /** How long a claim lasts without renewal; after a crash the message reappears then. */
+  readonly leaseMs?: number;
+  /** How often running handlers' leases are renewed. Default: a third of the lease. */
+  readonly heartbeatMs?: number;
+  /** Fallback poll when no NOTIFY arrives (also picks up expired leases). */
+  readonly pollIntervalMs?: number;
+  /** Claims of one message before it is dropped (logged as an error). */
+  readonly maxAttempts?: number;
+  /** Delay before a message whose handler threw is retried, by attempt (1-based). */
+  readonly retryBackoffMs?: (attempt: number) => number;
+  /** On abort, how long `listen()` waits for running handlers. */
+  readonly shutdownTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** 1 s, 2 s, 4 s … capped at 10 min: 20 attempts span about two hours. */
+export function defaultRetryBackoffMs(attempt: number): number {
+  return Math.min(1_000 * 2 ** Math.max(0, attempt - 1), 600_000);
+}
+
+/**
+ * Fedify's `MessageQueue` on the `fedify_messages` table, at-least-once.
+ *
+ * A worker leases messages (`locked_until`), runs the handler and deletes
+ * the row only after it succeeded; a throwing handler makes the message
+ * visible again after a backoff; a crashed worker's lease simply runs out.
+ * Several processes may listen on the same queue. Messages with the same
+ * `orderingKey` run one at a time in enqueue order (see `claimMessages`).
+ *
+ * To enqueue inside a business transaction, use `enqueueInTransaction(tx,
+ * queue, message)` from `./enqueue.ts` with the same queue name.
+ */
+export class PostgresMessageQueue implements MessageQueue {
+  /** Fedify retries outbox/inbox failures itself by re-enqueueing. */
+  readonly nativeRetrial = false;
+  readonly queue: string;
+  readonly #database: Database;
+  readonly #settings: WorkerSettings;
+
+  constructor(database: Database, options: PostgresMessageQueueOptions) {
+    this.#database = database;
+    this.queue = options.queue;
+    const leaseMs = options.leaseMs ?? 60_000;
+    const settings: WorkerSettings = {
+      queue: options.queue,
+      concurrency: options.concurrency ?? 32,
+      leaseMs,
+      heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 3)),
+      pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      maxAttempts: options.maxAttempts ?? 20,
+      retryBackoffMs: options.retryBackoffMs ?? defaultRetryBackoffMs,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 20_000,
+      logger: options.logger ?? getLogger(["haven", "queue", options.queue]),
+    };
+    if (!(settings.concurrency >= 1)) throw new RangeError("concurrency must be at least 1");
+    if (settings.heartbeatMs >= leaseMs) throw new RangeError("heartbeatMs must be below leaseMs");
+    this.#settings = settings;
+  }
+
+  enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    return enqueueManyInTransaction(this.#database.db, this.queue, [message], options);
+  }
+
+  enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    return enqueueManyInTransaction(this.#database.db, this.queue, messages, options);
+  }
+
+  listen(
+    handler: (message: unknown) => Promise<void> | void,
+    options: MessageQueueListenOptions = {},
+  ): Promise<void> {
+    return new QueueWorker(this.#database, this.#settings, handler).run(options.signal);
+  }
+
+  getDepth(): Promise<MessageQueueDepth> {
+    return queueDepth(this.#database.db, this.queue);
+  }
+}

@@ -1,0 +1,145 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { PostgresMessageQueue } from "../../federation/storage/index.ts";
+import { queryRows } from "../../src/db/client.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(() => t.close());
+
+async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for a condition");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Row extends Record<string, unknown> {
+  attempts: number;
+  locked_by: string | null;
+}
+async function messageRows(queue: string): Promise<Row[]> {
+  return queryRows<Row>(
+    t.database.db,
+    sql`SELECT attempts, locked_by FROM fedify_messages WHERE queue = ${queue}`,
+  );
+}
+
+/** Takes over whatever `queue` holds; records what it handled and when. */
+function survivor(queue: string) {
+  const handled: { message: unknown; at: number }[] = [];
+  const stop = new AbortController();
+  const mq = new PostgresMessageQueue(t.database, { queue, pollIntervalMs: 100 });
+  const listening = mq.listen((message) => void handled.push({ message, at: Date.now() }), {
+    signal: stop.signal,
+  });
+  return {
+    handled,
+    async stop() {
+      stop.abort();
+      await listening;
+    },
+  };
+}
+
+test("a worker that dies mid-job loses its lease; another worker runs the message", async () => {
+  const queue = "abandoned";
+  const crashed = new PostgresMessageQueue(t.database, {
+    queue,
+    leaseMs: 1_000,
+    pollIntervalMs: 100,
+    shutdownTimeoutMs: 0, // give up on the running handler at once, like a crash
+  });
+  let startedAt = 0;
+  const stopCrashed = new AbortController();
+  const crashedListening = crashed.listen(
+    () => {
+      startedAt = Date.now();
+      return new Promise<void>(() => {}); // never finishes
+    },
+    { signal: stopCrashed.signal },
+  );
+  await crashed.enqueue({ job: 1 });
+  await waitUntil(() => startedAt > 0);
+  stopCrashed.abort();
+  await crashedListening; // no more heartbeats from here on
+  expect(await messageRows(queue)).toMatchObject([{ attempts: 1 }]);
+
+  const other = survivor(queue);
+  await waitUntil(() => other.handled.length === 1, 3_000);
+  expect(other.handled[0]!.message).toEqual({ job: 1 });
+  expect(other.handled[0]!.at - startedAt).toBeGreaterThanOrEqual(900);
+  await waitUntil(async () => (await messageRows(queue)).length === 0);
+  await other.stop();
+});
+
+test("a slow handler keeps its lease alive and runs only once", async () => {
+  const queue = "slow";
+  const slow = new PostgresMessageQueue(t.database, {
+    queue,
+    leaseMs: 600,
+    heartbeatMs: 150,
+    pollIntervalMs: 100,
+  });
+  let runs = 0;
+  const stopSlow = new AbortController();
+  const slowListening = slow.listen(
+    async () => {
+      runs++;
+      await new Promise((r) => setTimeout(r, 2_000));
+    },
+    { signal: stopSlow.signal },
+  );
+  await slow.enqueue("slow job");
+  await waitUntil(() => runs === 1);
+  const other = survivor(queue); // polls every 100 ms for an expired lease
+  await waitUntil(async () => (await messageRows(queue)).length === 0, 4_000);
+  stopSlow.abort();
+  await slowListening;
+  await other.stop();
+  expect(runs).toBe(1);
+  expect(other.handled).toEqual([]);
+});
+
+test("kill -9 of a worker process: the message survives and runs elsewhere", async () => {
+  if (t.url === null) return; // embedded PGlite cannot be shared by two processes
+  const queue = "killed";
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./fedify-queue-crash-child.ts", import.meta.url)),
+      t.url,
+      queue,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout.on("data", (chunk) => {
+    out += String(chunk);
+  });
+  try {
+    await waitUntil(() => out.includes("listening"), 10_000);
+    await new PostgresMessageQueue(t.database, { queue }).enqueue({ job: "k" });
+    await waitUntil(() => out.includes('started {"job":"k"}'));
+    const [held] = await messageRows(queue);
+    expect(held?.locked_by).toContain(`:${child.pid}:`);
+  } finally {
+    child.kill("SIGKILL");
+  }
+  const killedAt = Date.now();
+  const other = survivor(queue);
+  await waitUntil(() => other.handled.length === 1, 3_000);
+  expect(other.handled[0]!.message).toEqual({ job: "k" });
+  // Not before the lease (1 s, renewed every ~333 ms) ran out.
+  expect(other.handled[0]!.at - killedAt).toBeGreaterThanOrEqual(500);
+  await waitUntil(async () => (await messageRows(queue)).length === 0);
+  await other.stop();
+});
