@@ -4,6 +4,8 @@ import { ed25519JwkToMultibase, rsaJwkToSpkiPem } from "./keys.ts";
 export const ACTOR_CONTEXT = [
   "https://www.w3.org/ns/activitystreams",
   "https://w3id.org/security/v1",
+  "https://w3id.org/security/data-integrity/v1",
+  "https://www.w3.org/ns/did/v1",
   "https://w3id.org/security/multikey/v1",
   {
     manuallyApprovesFollowers: "as:manuallyApprovesFollowers",

@@ -85,8 +85,8 @@ export function webRoutes(deps: HttpDeps): Hono {
     return null;
   };
 
-  app.get("/@:handle", async (c) => {
-    const page = await profile((c.req.param("handle") ?? "").toLowerCase());
+  app.get("/:at{@[A-Za-z0-9_]+}", async (c) => {
+    const page = await profile(c.req.param("at").slice(1).toLowerCase());
     if (!page) return c.html(<Layout title="Not found"><h1>No such channel</h1></Layout>, 404);
     return c.html(page);
   });

@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
+import { Hono } from "hono";
+import { federationMiddleware } from "../federation/http/middleware.ts";
+import { ACCEPT_ALL, type HavenContext, type ModerationGate } from "../federation/context.ts";
+import { createHavenFederation, type HavenFederation } from "../federation/federation.ts";
+import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
+import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
+import {
+  enqueueInTransaction,
+  PostgresKvStore,
+  PostgresMessageQueue,
+} from "../federation/storage/index.ts";
+import type { TokenSettings } from "./accounts/token.service.ts";
+import { ensureInstanceActor } from "./actors/actor.service.ts";
+import type { Config } from "./config.ts";
+import { type Database, openDatabase, pingDatabase } from "./db/client.ts";
+import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
+import { authRoutes } from "./http/api/auth.routes.ts";
+import { channelRoutes } from "./http/api/channels.routes.ts";
+import type { HttpDeps } from "./http/deps.ts";
+import { webRoutes } from "./http/web/pages.tsx";
+import { exemptList, systemResolveHost } from "./net/destination.ts";
+import { deriveKey, loadSecret } from "./secret.ts";
+
+export const EVENTS_QUEUE = "events";
+
+interface EventMessage {
+  id: string;
+  event: OutboundEvent;
+}
+
+/** Everything a Haven process runs on, built once from the config. */
+export interface Deps extends HttpDeps {
+  readonly kv: KvStore;
+  readonly queues: { inbox: MessageQueue; outbox: MessageQueue; fanout: MessageQueue; events: PostgresMessageQueue };
+  readonly fed: HavenFederation;
+  readonly federation: Federation<HavenContext>;
+  readonly contextData: HavenContext;
+  readonly moderation: ModerationGate;
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  database?: Database;
+  moderation?: ModerationGate;
+}
+
+export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const database = overrides.database ?? (await openDatabase(config));
+  try {
+    await database.migrate();
+    await ensureInstanceActor(database.db);
+  } catch (e) {
+    if (!overrides.database) await database.close();
+    throw e;
+  }
+  const secret = loadSecret(config);
+  const tokens: TokenSettings = {
+    key: await deriveKey(secret, "api-token"),
+    issuer: config.publicUrl.origin,
+  };
+  const moderation = overrides.moderation ?? ACCEPT_ALL;
+  const events: OutboundEvents = {
+    record: (tx, event) =>
+      enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
+  };
+  const kv = new PostgresKvStore(database);
+  const concurrency = config.deliveryConcurrency;
+  const queues = {
+    inbox: new PostgresMessageQueue(database, { queue: "inbox", concurrency: 16 }),
+    outbox: new GuardedOutboxQueue(
+      new PostgresMessageQueue(database, { queue: "outbox", concurrency }),
+      {
+        moderation,
+        destinations: {
+          allowPrivateAddress: config.allowPrivateAddress,
+          resolve: systemResolveHost,
+          exempt: exemptList(),
+        },
+      },
+    ),
+    fanout: new PostgresMessageQueue(database, { queue: "fanout", concurrency: 4 }),
+    events: new PostgresMessageQueue(database, { queue: EVENTS_QUEUE, concurrency: 8 }),
+  };
+  const fed = createHavenFederation({ config, kv, queues });
+  const contextData: HavenContext = { db: database.db, config, events, moderation };
+  return {
+    config,
+    database,
+    tokens,
+    events,
+    kv,
+    queues,
+    fed,
+    federation: fed.federation,
+    contextData,
+    moderation,
+    close: () => database.close(),
+  };
+}
+
+/** The web process: HTTP API, web pages and the ActivityPub endpoints. */
+export function createApp(deps: Deps): Hono {
+  const app = new Hono();
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "same-origin");
+  });
+  app.get("/healthz", async (c) => {
+    const database = await pingDatabase(deps.database.db);
+    return c.json(
+      { status: database ? "ok" : "unavailable", database: database ? "ok" : "unreachable" },
+      database ? 200 : 503,
+    );
+  });
+  app.use("*", federationMiddleware(deps.federation, deps.contextData));
+  app.route("/api/v1/auth", authRoutes(deps));
+  app.route("/api/v1/channels", channelRoutes(deps));
+  app.route("/", webRoutes(deps));
+  app.notFound((c) =>
+    c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),
+  );
+  app.onError((e, c) => {
+    console.error(e);
+    return c.json({ error: "Internal server error" }, 500);
+  });
+  return app;
+}
+
+/**
+ * The worker side: Fedify's inbox/outbox/fanout queues and our event queue.
+ * Resolves when `signal` aborts and in-flight jobs have finished.
+ */
+export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void> {
+  const publish = createOutboundPublisher(deps.federation, deps.contextData, deps.fed.actorDocuments);
+  await Promise.all([
+    deps.federation.startQueue(deps.contextData, { signal }),
+    deps.queues.events.listen(async (message) => {
+      const m = message as EventMessage;
+      await publish(m.event, m.id);
+    }, { signal }),
+  ]);
+}

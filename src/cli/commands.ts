@@ -1,0 +1,87 @@
+import { createAccount, findAccountByUsername } from "../accounts/account.service.ts";
+import { CLI_TOKEN_TTL_SECONDS, issueToken } from "../accounts/token.service.ts";
+import { createChannel } from "../channels/channel.service.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import { deriveKey, loadSecret } from "../secret.ts";
+import { flagString, type ParsedArgs, readStdin, UsageError } from "./args.ts";
+
+export interface CliIo {
+  out(line: string): void;
+}
+
+export const USAGE = `Usage: haven <command>
+
+  serve [--role web|worker|all]      run the server (default role: HAVEN_ROLE or all)
+  migrate                            apply database migrations
+  user create NAME [--admin] [--password-stdin]
+                                     create a member (prints a generated password)
+  token create NAME                  print a bearer token for member NAME
+  channel create NAME --owner USER [--display-name TEXT] [--summary TEXT]
+                                     create a channel owned by USER
+  domain-block add|remove|list|import|export …
+                                     manage federation blocks (see README)
+`;
+
+export async function userCreate(database: Database, args: ParsedArgs, io: CliIo): Promise<number> {
+  const name = args.positional[2];
+  if (!name) throw new UsageError("user create needs a NAME");
+  const password = args.flags.has("password-stdin") ? (await readStdin()).replace(/\r?\n$/, "") : undefined;
+  const result = await createAccount(database.db, {
+    username: name,
+    password,
+    isAdmin: args.flags.has("admin"),
+  });
+  if (!result.ok) {
+    io.out(`error: ${result.error.message}`);
+    return 1;
+  }
+  io.out(`created ${result.value.account.isAdmin ? "admin " : ""}user ${result.value.account.username}`);
+  if (result.value.generatedPassword) io.out(`password: ${result.value.generatedPassword}`);
+  return 0;
+}
+
+export async function tokenCreate(
+  config: Config,
+  database: Database,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  const name = args.positional[2];
+  if (!name) throw new UsageError("token create needs a NAME");
+  const account = await findAccountByUsername(database.db, name);
+  if (!account) {
+    io.out(`error: no user named "${name}"`);
+    return 1;
+  }
+  const key = await deriveKey(loadSecret(config), "api-token");
+  const token = await issueToken(database.db, { key, issuer: config.publicUrl.origin }, account, {
+    name: "cli",
+    ttlSeconds: CLI_TOKEN_TTL_SECONDS,
+  });
+  io.out(token.accessToken);
+  return 0;
+}
+
+export async function channelCreate(database: Database, args: ParsedArgs, io: CliIo): Promise<number> {
+  const name = args.positional[2];
+  const ownerName = flagString(args, "owner");
+  if (!name || !ownerName) throw new UsageError("channel create needs NAME and --owner USER");
+  const owner = await findAccountByUsername(database.db, ownerName);
+  if (!owner) {
+    io.out(`error: no user named "${ownerName}"`);
+    return 1;
+  }
+  const result = await createChannel(database.db, {
+    name,
+    ownerAccountId: owner.id,
+    displayName: flagString(args, "display-name"),
+    summary: flagString(args, "summary"),
+  });
+  if (!result.ok) {
+    io.out(`error: ${result.error.message}`);
+    return 1;
+  }
+  io.out(`created channel ${result.value.handle} (owner ${owner.username})`);
+  return 0;
+}
