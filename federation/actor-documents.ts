@@ -1,7 +1,7 @@
-import { Application, Group, Person } from "@fedify/vocab";
 import type { Context } from "@fedify/fedify";
+import { Application, Group, Person } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
-import { findActorById, listActorKeys, type LocalActor } from "../src/actors/actor.service.ts";
+import { findActorById, type LocalActor, listActorKeys } from "../src/actors/actor.service.ts";
 import type { HavenContext } from "./context.ts";
 import { type ActorUrls, buildActorJson } from "./objects/actor.ts";
 

@@ -1,11 +1,14 @@
 import {
+  createExponentialBackoffPolicy,
+  createFederation,
   type Federation,
   type KvStore,
   type MessageQueue,
-  createExponentialBackoffPolicy,
-  createFederation,
 } from "@fedify/fedify";
-import type { AuthenticatedDocumentLoaderFactory, DocumentLoaderFactory } from "@fedify/vocab-runtime";
+import type {
+  AuthenticatedDocumentLoaderFactory,
+  DocumentLoaderFactory,
+} from "@fedify/vocab-runtime";
 import { findActorByHandle } from "../src/actors/actor.service.ts";
 import { INSTANCE_ACTOR_HANDLE } from "../src/actors/handle.ts";
 import type { Config } from "../src/config.ts";

@@ -1,6 +1,6 @@
 import { importJwk } from "@fedify/fedify";
-import type { Db } from "../src/db/client.ts";
 import { findActorByHandle, listActorKeys } from "../src/actors/actor.service.ts";
+import type { Db } from "../src/db/client.ts";
 
 /**
  * Imported CryptoKeyPairs per actor handle. Fedify asks for them on every
@@ -36,7 +36,9 @@ async function load(db: Db, handle: string): Promise<CryptoKeyPair[]> {
   if (!actor) return [];
   const rows = await listActorKeys(db, actor.id);
   // RSA first: Fedify names the first key `#main-key` and signs HTTP requests with it.
-  rows.sort((a, b) => (a.algorithm === "RSASSA-PKCS1-v1_5" ? -1 : b.algorithm === "RSASSA-PKCS1-v1_5" ? 1 : 0));
+  rows.sort((a, b) =>
+    a.algorithm === "RSASSA-PKCS1-v1_5" ? -1 : b.algorithm === "RSASSA-PKCS1-v1_5" ? 1 : 0,
+  );
   return Promise.all(
     rows.map(async (row) => ({
       privateKey: await importJwk(row.privateJwk, "private"),

@@ -21,7 +21,11 @@ export function registerNodeInfo(federation: Federation<HavenContext>): void {
       protocols: ["activitypub"],
       openRegistrations: false,
       usage: {
-        users: { total: counts?.users ?? 0, activeMonth: counts?.users ?? 0, activeHalfyear: counts?.users ?? 0 },
+        users: {
+          total: counts?.users ?? 0,
+          activeMonth: counts?.users ?? 0,
+          activeHalfyear: counts?.users ?? 0,
+        },
         localPosts: counts?.posts ?? 0,
         localComments: 0,
       },

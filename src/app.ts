@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
+import type { Federation, KvStore, MessageQueue } from "@fedify/fedify";
 import { Hono } from "hono";
-import { federationMiddleware } from "../federation/http/middleware.ts";
 import { ACCEPT_ALL, type HavenContext, type ModerationGate } from "../federation/context.ts";
 import { createHavenFederation, type HavenFederation } from "../federation/federation.ts";
+import { federationMiddleware } from "../federation/http/middleware.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
 import {
@@ -33,7 +33,12 @@ interface EventMessage {
 /** Everything a Haven process runs on, built once from the config. */
 export interface Deps extends HttpDeps {
   readonly kv: KvStore;
-  readonly queues: { inbox: MessageQueue; outbox: MessageQueue; fanout: MessageQueue; events: PostgresMessageQueue };
+  readonly queues: {
+    inbox: MessageQueue;
+    outbox: MessageQueue;
+    fanout: MessageQueue;
+    events: PostgresMessageQueue;
+  };
   readonly fed: HavenFederation;
   readonly federation: Federation<HavenContext>;
   readonly contextData: HavenContext;
@@ -134,12 +139,19 @@ export function createApp(deps: Deps): Hono {
  * Resolves when `signal` aborts and in-flight jobs have finished.
  */
 export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void> {
-  const publish = createOutboundPublisher(deps.federation, deps.contextData, deps.fed.actorDocuments);
+  const publish = createOutboundPublisher(
+    deps.federation,
+    deps.contextData,
+    deps.fed.actorDocuments,
+  );
   await Promise.all([
     deps.federation.startQueue(deps.contextData, { signal }),
-    deps.queues.events.listen(async (message) => {
-      const m = message as EventMessage;
-      await publish(m.event, m.id);
-    }, { signal }),
+    deps.queues.events.listen(
+      async (message) => {
+        const m = message as EventMessage;
+        await publish(m.event, m.id);
+      },
+      { signal },
+    ),
   ]);
 }

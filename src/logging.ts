@@ -11,7 +11,11 @@ export async function setupLogging(level: LogLevel): Promise<void> {
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
       { category: ["haven"], lowestLevel: level as LogTapeLevel, sinks: ["console"] },
       // Fedify logs every delivery failure at warning; keep it at least that quiet.
-      { category: ["fedify"], lowestLevel: level === "debug" || level === "trace" ? level : "warning", sinks: ["console"] },
+      {
+        category: ["fedify"],
+        lowestLevel: level === "debug" || level === "trace" ? level : "warning",
+        sinks: ["console"],
+      },
     ],
   });
 }

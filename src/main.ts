@@ -1,20 +1,30 @@
 import "./temporal.ts";
 import { serve } from "@hono/node-server";
+import { getLogger } from "@logtape/logtape";
 import { createApp, createDeps, runWorkers } from "./app.ts";
 import { parseArgs, UsageError } from "./cli/args.ts";
-import { channelCreate, type CliIo, tokenCreate, USAGE, userCreate } from "./cli/commands.ts";
-import { ConfigError, type Config, loadConfig, type ProcessRole } from "./config.ts";
+import { type CliIo, channelCreate, tokenCreate, USAGE, userCreate } from "./cli/commands.ts";
+import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
 import { EmbeddedDatabaseBusyError, openDatabase } from "./db/client.ts";
 import { setupLogging } from "./logging.ts";
-import { getLogger } from "@logtape/logtape";
 
-const BOOLEAN_FLAGS = new Set(["admin", "password-stdin", "apply", "yes", "obfuscate", "reject-media", "reject-reports"]);
+const BOOLEAN_FLAGS = new Set([
+  "admin",
+  "password-stdin",
+  "apply",
+  "yes",
+  "obfuscate",
+  "reject-media",
+  "reject-reports",
+]);
 const io: CliIo = { out: (line) => console.log(line) };
 
 async function runServer(config: Config, role: ProcessRole): Promise<void> {
   const logger = getLogger(["haven"]);
   if (config.allowPrivateAddress) {
-    logger.warn("ALLOW_PRIVATE_ADDRESS is on: this server will fetch from and deliver to private addresses. Use it only for tests and local experiments.");
+    logger.warn(
+      "ALLOW_PRIVATE_ADDRESS is on: this server will fetch from and deliver to private addresses. Use it only for tests and local experiments.",
+    );
   }
   const deps = await createDeps(config);
   const controller = new AbortController();
@@ -50,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, sub] = args.positional;
   if (command === undefined || command === "serve") {
     const role = (args.flags.get("role") as ProcessRole | undefined) ?? config.role;
-    if (!["web", "worker", "all"].includes(role)) throw new UsageError("--role must be web, worker or all");
+    if (!["web", "worker", "all"].includes(role))
+      throw new UsageError("--role must be web, worker or all");
     await runServer(config, role);
     return -1; // keep running
   }
@@ -66,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === "user" && sub === "create") return await userCreate(database, args, io);
-    if (command === "token" && sub === "create") return await tokenCreate(config, database, args, io);
+    if (command === "token" && sub === "create")
+      return await tokenCreate(config, database, args, io);
     if (command === "channel" && sub === "create") return await channelCreate(database, args, io);
     throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
   } finally {

@@ -22,11 +22,20 @@ export function loadSecret(config: { secretKey: string | undefined; dataDir: str
 
 /** A purpose-bound key derived from the secret (HKDF-SHA256). */
 export async function deriveKey(secret: string, purpose: string): Promise<Uint8Array> {
-  const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, [
-    "deriveBits",
-  ]);
+  const base = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    "HKDF",
+    false,
+    ["deriveBits"],
+  );
   const bits = await crypto.subtle.deriveBits(
-    { name: "HKDF", hash: "SHA-256", salt: new TextEncoder().encode("haven"), info: new TextEncoder().encode(purpose) },
+    {
+      name: "HKDF",
+      hash: "SHA-256",
+      salt: new TextEncoder().encode("haven"),
+      info: new TextEncoder().encode(purpose),
+    },
     base,
     256,
   );

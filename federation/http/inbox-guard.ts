@@ -77,15 +77,16 @@ export async function guardInbox(
   if (keyDocument.href !== actorId.href) {
     // The key lives in a separate document: the actor must list it.
     const ctx = federation.createContext(request, contextData);
-    const actor = await ctx
-      .lookupObject(actorId, await signedLoader(ctx))
-      .catch(() => null);
+    const actor = await ctx.lookupObject(actorId, await signedLoader(ctx)).catch(() => null);
     const listed =
       isActor(actor) &&
       actor.id?.href === actorId.href &&
       [...actor.publicKeyIds, ...actor.assertionMethodIds].some((k) => k.href === keyId.href);
     if (!listed) {
-      return { ok: false, response: json(401, "signing key is not listed by the activity's actor") };
+      return {
+        ok: false,
+        response: json(401, "signing key is not listed by the activity's actor"),
+      };
     }
   }
   return {

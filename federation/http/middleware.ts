@@ -4,7 +4,8 @@ import type { HavenContext } from "../context.ts";
 import { guardInbox } from "./inbox-guard.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
-const FEDERATION_PATH = /^\/(?:\.well-known\/(?:webfinger|nodeinfo)|nodeinfo\/|users\/|inbox$|videos\/|notes\/)/;
+const FEDERATION_PATH =
+  /^\/(?:\.well-known\/(?:webfinger|nodeinfo)|nodeinfo\/|users\/|inbox$|videos\/|notes\/)/;
 const INBOX_PATH = /^\/(?:inbox|users\/[^/]+\/inbox)$/;
 
 /**
@@ -49,5 +50,9 @@ function mergeVary(response: Response): Response {
   if (vary?.toLowerCase().includes("accept")) return response;
   const headers = new Headers(response.headers);
   headers.set("Vary", vary ? `${vary}, Accept` : "Accept");
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }

@@ -97,8 +97,14 @@ export function buildActorJson(
   if (actor.kind === "group" && urls.owner) {
     json.attributedTo = [{ type: "Person", id: urls.owner.href }];
   }
-  if (actor.avatarUrl) json.icon = { type: "Image", url: actor.avatarUrl, mediaType: guessImageType(actor.avatarUrl) };
-  if (actor.headerUrl) json.image = { type: "Image", url: actor.headerUrl, mediaType: guessImageType(actor.headerUrl) };
+  if (actor.avatarUrl)
+    json.icon = { type: "Image", url: actor.avatarUrl, mediaType: guessImageType(actor.avatarUrl) };
+  if (actor.headerUrl)
+    json.image = {
+      type: "Image",
+      url: actor.headerUrl,
+      mediaType: guessImageType(actor.headerUrl),
+    };
   if (actor.fields.length > 0) {
     json.attachment = actor.fields.map((f) => ({
       type: "PropertyValue",

@@ -12,8 +12,6 @@ import type { HavenContext } from "../context.ts";
 export function registerPermanentFailureHandler(federation: Federation<HavenContext>): void {
   federation.setOutboxPermanentFailureHandler(async (ctx, { inbox, statusCode, reason }) => {
     if (reason !== "http" || statusCode !== 410) return;
-    await ctx.data.db
-      .delete(remoteActors)
-      .where(or(eq(remoteActors.inboxUrl, inbox.href)));
+    await ctx.data.db.delete(remoteActors).where(or(eq(remoteActors.inboxUrl, inbox.href)));
   });
 }

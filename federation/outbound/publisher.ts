@@ -38,7 +38,9 @@ export function createOutboundPublisher(
         });
         const Kind = event.type === "follow.accepted" ? Accept : Reject;
         const activity = new Kind({
-          id: new URL(`${actorUri.href}#${event.type === "follow.accepted" ? "accepts" : "rejects"}/${eventId}`),
+          id: new URL(
+            `${actorUri.href}#${event.type === "follow.accepted" ? "accepts" : "rejects"}/${eventId}`,
+          ),
           actor: actorUri,
           object: follow,
         });

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { accounts } from "../db/schema/index.ts";
 import { insertLocalActor } from "../actors/actor.service.ts";
 import { validateHandle } from "../actors/handle.ts";
+import type { Db } from "../db/client.ts";
+import { accounts } from "../db/schema/index.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import { generatePassword, hashPassword, verifyPassword } from "./password.ts";
 
@@ -76,7 +76,10 @@ export async function authenticate(
   const account = await findAccountByUsername(db, username);
   if (!account) {
     // Same cost as a real check, so timing does not reveal which names exist.
-    await verifyPassword(password, "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    await verifyPassword(
+      password,
+      "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    );
     return null;
   }
   return (await verifyPassword(password, account.passwordHash)) ? account : null;

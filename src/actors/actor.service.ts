@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { actorKeys, localActors } from "../db/schema/index.ts";
-import { generateActorKeys } from "./keys.ts";
 import { INSTANCE_ACTOR_HANDLE } from "./handle.ts";
+import { generateActorKeys } from "./keys.ts";
 
 export type LocalActor = typeof localActors.$inferSelect;
 export type ActorKeyRow = typeof actorKeys.$inferSelect;

@@ -25,7 +25,9 @@ export const RESERVED_HANDLES = new Set([
 
 export const INSTANCE_ACTOR_HANDLE = "instance";
 
-export function validateHandle(raw: string): { ok: true; handle: string } | { ok: false; message: string } {
+export function validateHandle(
+  raw: string,
+): { ok: true; handle: string } | { ok: false; message: string } {
   const handle = raw.trim().toLowerCase();
   if (!HANDLE_PATTERN.test(handle)) {
     return {

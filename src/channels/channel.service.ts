@@ -1,6 +1,4 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { follows, localActors, remoteActors } from "../db/schema/index.ts";
 import {
   findActorByHandle,
   findPersonOfAccount,
@@ -8,6 +6,8 @@ import {
   type LocalActor,
 } from "../actors/actor.service.ts";
 import { validateHandle } from "../actors/handle.ts";
+import type { Db } from "../db/client.ts";
+import { follows, localActors, remoteActors } from "../db/schema/index.ts";
 import type { OutboundEvents } from "../events/outbound.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 
@@ -95,7 +95,11 @@ export async function updateChannel(
 ): Promise<Result<Channel>> {
   const problem = checkProfile(patch);
   if (problem) return err("invalid", problem);
-  if (patch.fields && (patch.fields.length > 8 || patch.fields.some((f) => f.name.length > 255 || f.value.length > 2048))) {
+  if (
+    patch.fields &&
+    (patch.fields.length > 8 ||
+      patch.fields.some((f) => f.name.length > 255 || f.value.length > 2048))
+  ) {
     return err("invalid", "fields: at most 8 entries, names ≤ 255 and values ≤ 2048 characters");
   }
   return db.transaction(async (tx) => {

@@ -20,7 +20,8 @@ export function parseArgs(argv: string[], booleanFlags: ReadonlySet<string>): Pa
       flags.set(arg.slice(2), true);
     } else {
       const value = argv[i + 1];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+      if (value === undefined || value.startsWith("--"))
+        throw new UsageError(`${arg} needs a value`);
       flags.set(arg.slice(2), value);
       i++;
     }

@@ -26,7 +26,9 @@ export const USAGE = `Usage: haven <command>
 export async function userCreate(database: Database, args: ParsedArgs, io: CliIo): Promise<number> {
   const name = args.positional[2];
   if (!name) throw new UsageError("user create needs a NAME");
-  const password = args.flags.has("password-stdin") ? (await readStdin()).replace(/\r?\n$/, "") : undefined;
+  const password = args.flags.has("password-stdin")
+    ? (await readStdin()).replace(/\r?\n$/, "")
+    : undefined;
   const result = await createAccount(database.db, {
     username: name,
     password,
@@ -36,7 +38,9 @@ export async function userCreate(database: Database, args: ParsedArgs, io: CliIo
     io.out(`error: ${result.error.message}`);
     return 1;
   }
-  io.out(`created ${result.value.account.isAdmin ? "admin " : ""}user ${result.value.account.username}`);
+  io.out(
+    `created ${result.value.account.isAdmin ? "admin " : ""}user ${result.value.account.username}`,
+  );
   if (result.value.generatedPassword) io.out(`password: ${result.value.generatedPassword}`);
   return 0;
 }
@@ -63,7 +67,11 @@ export async function tokenCreate(
   return 0;
 }
 
-export async function channelCreate(database: Database, args: ParsedArgs, io: CliIo): Promise<number> {
+export async function channelCreate(
+  database: Database,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
   const name = args.positional[2];
   const ownerName = flagString(args, "owner");
   if (!name || !ownerName) throw new UsageError("channel create needs NAME and --owner USER");

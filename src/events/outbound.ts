@@ -6,7 +6,13 @@ import type { Db } from "../db/client.ts";
  * into activities and deliveries (never inside an HTTP request).
  */
 export type OutboundEvent =
-  | { type: "follow.accepted"; followId: string; followerIri: string; followeeId: string; activityIri: string }
+  | {
+      type: "follow.accepted";
+      followId: string;
+      followerIri: string;
+      followeeId: string;
+      activityIri: string;
+    }
   | { type: "follow.rejected"; followerIri: string; followeeId: string; activityIri: string }
   | { type: "actor.updated"; actorId: string }
   | { type: "video.published"; videoId: string }

@@ -1,7 +1,7 @@
 import { and, eq, or } from "drizzle-orm";
+import type { LocalActor } from "../actors/actor.service.ts";
 import type { Db } from "../db/client.ts";
 import { follows, remoteActors } from "../db/schema/index.ts";
-import type { LocalActor } from "../actors/actor.service.ts";
 import type { OutboundEvents } from "../events/outbound.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import { type RemoteActorInput, upsertRemoteActor } from "../remote/remote-actor.service.ts";
@@ -38,7 +38,8 @@ export async function receiveFollow(
       .where(and(eq(follows.followerId, follower.id), eq(follows.followeeId, request.followee.id)));
     const needsApproval =
       request.followee.manuallyApprovesFollowers || request.requireApproval === true;
-    const status = existing?.status === "accepted" ? "accepted" : needsApproval ? "pending" : "accepted";
+    const status =
+      existing?.status === "accepted" ? "accepted" : needsApproval ? "pending" : "accepted";
     const [row] = await tx
       .insert(follows)
       .values({

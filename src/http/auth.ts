@@ -1,5 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { hasScope, type Principal, type TokenSettings, verifyToken } from "../accounts/token.service.ts";
+import {
+  hasScope,
+  type Principal,
+  type TokenSettings,
+  verifyToken,
+} from "../accounts/token.service.ts";
 import type { Db } from "../db/client.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -12,7 +17,11 @@ function bearer(c: Context): string | null {
 }
 
 /** Requires a valid bearer token; with `scope`, also that scope (403 otherwise). */
-export function requireAuth(db: Db, tokens: TokenSettings, scope?: string): MiddlewareHandler<AuthEnv> {
+export function requireAuth(
+  db: Db,
+  tokens: TokenSettings,
+  scope?: string,
+): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const token = bearer(c);
     if (!token) {

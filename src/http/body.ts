@@ -14,7 +14,8 @@ export async function readFields(c: Context, maxBytes = 256 * 1024): Promise<Fie
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   if (type.includes("application/json")) {
     const text = await c.req.text();
-    if (text.length > maxBytes) throw new BadBodyError(`request body larger than ${maxBytes} bytes`);
+    if (text.length > maxBytes)
+      throw new BadBodyError(`request body larger than ${maxBytes} bytes`);
     if (text.trim() === "") return {};
     let value: unknown;
     try {
@@ -33,7 +34,8 @@ export async function readFields(c: Context, maxBytes = 256 * 1024): Promise<Fie
   }
   // Query parameters (Mastodon tools sometimes send them on POST).
   const text = await c.req.text();
-  if (text.trim() !== "") throw new BadBodyError("send JSON (Content-Type: application/json) or a form");
+  if (text.trim() !== "")
+    throw new BadBodyError("send JSON (Content-Type: application/json) or a form");
   return { ...c.req.query() };
 }
 

@@ -86,7 +86,11 @@ describe("channels", () => {
     const res = await api("/api/v1/channels", {
       method: "POST",
       token: owner.token,
-      body: JSON.stringify({ name: "dbt_skills", display_name: "DBT skills", summary: "Short clips" }),
+      body: JSON.stringify({
+        name: "dbt_skills",
+        display_name: "DBT skills",
+        summary: "Short clips",
+      }),
     });
     expect(res.status).toBe(201);
     const channel = await res.json();
@@ -115,7 +119,12 @@ describe("channels", () => {
   });
 
   test("invalid names and bodies are 400 with a reason", async () => {
-    for (const body of ['{"name":"Has Spaces"}', '{"name":"instance"}', "{not json", '{"name": 5}']) {
+    for (const body of [
+      '{"name":"Has Spaces"}',
+      '{"name":"instance"}',
+      "{not json",
+      '{"name": 5}',
+    ]) {
       const res = await api("/api/v1/channels", { method: "POST", token: owner.token, body });
       expect(res.status).toBe(400);
       expect(typeof (await res.json()).error).toBe("string");
@@ -140,7 +149,10 @@ describe("channels", () => {
       body: JSON.stringify({ summary: "updated", manually_approves_followers: true }),
     });
     expect(allowed.status).toBe(200);
-    expect(await allowed.json()).toMatchObject({ summary: "updated", manually_approves_followers: true });
+    expect(await allowed.json()).toMatchObject({
+      summary: "updated",
+      manually_approves_followers: true,
+    });
   });
 
   test("missing channel is 404 JSON; unknown API path is 404 JSON", async () => {

@@ -65,7 +65,9 @@ test("embedded PGlite: CLI sets up, server migrates and answers WebFinger; CLI r
   }
   expect(health?.status).toBe(200);
 
-  const wf = await fetch(`${origin}/.well-known/webfinger?resource=acct:first_steps@localhost:${port}`);
+  const wf = await fetch(
+    `${origin}/.well-known/webfinger?resource=acct:first_steps@localhost:${port}`,
+  );
   expect(wf.status).toBe(200);
   expect((await wf.json()).links[0].href).toBe(`http://localhost:${port}/users/first_steps`);
 

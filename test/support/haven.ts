@@ -1,13 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
-import { createApp, createDeps, type Deps, type DepsOverrides, runWorkers } from "../../src/app.ts";
 import { createAccount } from "../../src/accounts/account.service.ts";
 import { issueToken } from "../../src/accounts/token.service.ts";
+import { createApp, createDeps, type Deps, type DepsOverrides, runWorkers } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/client.ts";
 
@@ -21,7 +21,10 @@ export interface TestHaven {
   startWorkers(): void;
   stopWorkers(): Promise<void>;
   /** Creates a member and returns a bearer token for it. */
-  createUser(name: string, options?: { admin?: boolean }): Promise<{ token: string; accountId: string }>;
+  createUser(
+    name: string,
+    options?: { admin?: boolean },
+  ): Promise<{ token: string; accountId: string }>;
   close(): Promise<void>;
 }
 
@@ -31,7 +34,11 @@ export interface TestHaven {
  */
 export async function startHaven(
   database: Database,
-  options: { env?: Record<string, string>; overrides?: Omit<DepsOverrides, "database">; workers?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: Omit<DepsOverrides, "database">;
+    workers?: boolean;
+  } = {},
 ): Promise<TestHaven> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

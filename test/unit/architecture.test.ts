@@ -12,7 +12,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const IMPORT = /^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm;
+const IMPORT =
+  /^\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/gm;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
@@ -43,7 +44,9 @@ test("the HTTP edge does not reach into the federation edge", () => {
     .filter((f) => rel(f).startsWith("src/http/"))
     .flatMap((file) =>
       importsOf(file)
-        .filter((s) => s.startsWith(".") && rel(resolve(dirname(file), s)).startsWith("federation/"))
+        .filter(
+          (s) => s.startsWith(".") && rel(resolve(dirname(file), s)).startsWith("federation/"),
+        )
         .map((s) => `${rel(file)} imports ${s}`),
     );
   expect(violations).toEqual([]);

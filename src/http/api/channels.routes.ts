@@ -1,8 +1,8 @@
 import { type Context, Hono } from "hono";
 import {
-  canManageChannel,
   type Channel,
   type ChannelPatch,
+  canManageChannel,
   countFollowers,
   createChannel,
   findChannel,

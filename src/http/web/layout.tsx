@@ -9,7 +9,12 @@ code.handle{background:#eef;padding:.2rem .4rem;border-radius:.3rem;user-select:
 footer{color:#666;font-size:.85rem;margin-top:2rem}
 `;
 
-export function Layout(props: { title: string; description?: string; head?: Child; children?: Child }) {
+export function Layout(props: {
+  title: string;
+  description?: string;
+  head?: Child;
+  children?: Child;
+}) {
   return (
     <html lang="en">
       <head>

@@ -1,6 +1,11 @@
 import { Hono } from "hono";
 import { findActorByHandle } from "../../actors/actor.service.ts";
-import { type Channel, countFollowers, findChannel, listChannels } from "../../channels/channel.service.ts";
+import {
+  type Channel,
+  countFollowers,
+  findChannel,
+  listChannels,
+} from "../../channels/channel.service.ts";
 import type { HttpDeps } from "../deps.ts";
 import { Layout } from "./layout.tsx";
 
@@ -17,14 +22,18 @@ function ChannelCard(props: { channel: Channel; host: string; followers: number;
         <code class="handle">{handle}</code> · {props.followers} followers
         {channel.manuallyApprovesFollowers ? " · follow requests are reviewed" : ""}
       </p>
-      {props.full
-        ? channel.summary.split(/\n{2,}/).map((p) => <p>{p}</p>)
-        : <p>{channel.summary.slice(0, 200)}</p>}
+      {props.full ? (
+        channel.summary.split(/\n{2,}/).map((p) => <p>{p}</p>)
+      ) : (
+        <p>{channel.summary.slice(0, 200)}</p>
+      )}
       {props.full ? (
         <details open>
           <summary>How to follow from Mastodon or PeerTube</summary>
           <ol>
-            <li>Copy the handle: <code class="handle">{handle}</code></li>
+            <li>
+              Copy the handle: <code class="handle">{handle}</code>
+            </li>
             <li>Paste it into the search box of your Mastodon or PeerTube instance.</li>
             <li>Open the channel that appears and press Follow (or Subscribe).</li>
           </ol>
@@ -46,7 +55,10 @@ export function webRoutes(deps: HttpDeps): Hono {
       channels.map(async (ch) => ({ ch, followers: await countFollowers(db, ch.id) })),
     );
     return c.html(
-      <Layout title={`Haven — ${host}`} description="Support videos about Borderline Personality Disorder">
+      <Layout
+        title={`Haven — ${host}`}
+        description="Support videos about Borderline Personality Disorder"
+      >
         <h1>Haven on {host}</h1>
         <p>
           Short support videos about Borderline Personality Disorder, from clinicians and people
@@ -65,8 +77,17 @@ export function webRoutes(deps: HttpDeps): Hono {
     if (channel) {
       const followers = await countFollowers(db, channel.id);
       return (
-        <Layout title={`${channel.displayName || channel.handle} — Haven`} description={channel.summary.slice(0, 200)}
-          head={<link rel="alternate" type="application/activity+json" href={`${deps.config.publicUrl.origin}/users/${channel.handle}`} />}>
+        <Layout
+          title={`${channel.displayName || channel.handle} — Haven`}
+          description={channel.summary.slice(0, 200)}
+          head={
+            <link
+              rel="alternate"
+              type="application/activity+json"
+              href={`${deps.config.publicUrl.origin}/users/${channel.handle}`}
+            />
+          }
+        >
           <ChannelCard channel={channel} host={host} followers={followers} full />
         </Layout>
       );
@@ -77,7 +98,11 @@ export function webRoutes(deps: HttpDeps): Hono {
         <Layout title={`${actor.displayName || actor.handle} — Haven`}>
           <section class="card">
             <h2>{actor.displayName || actor.handle}</h2>
-            <p><code class="handle">@{actor.handle}@{host}</code></p>
+            <p>
+              <code class="handle">
+                @{actor.handle}@{host}
+              </code>
+            </p>
           </section>
         </Layout>
       );
@@ -87,7 +112,13 @@ export function webRoutes(deps: HttpDeps): Hono {
 
   app.get("/:at{@[A-Za-z0-9_]+}", async (c) => {
     const page = await profile(c.req.param("at").slice(1).toLowerCase());
-    if (!page) return c.html(<Layout title="Not found"><h1>No such channel</h1></Layout>, 404);
+    if (!page)
+      return c.html(
+        <Layout title="Not found">
+          <h1>No such channel</h1>
+        </Layout>,
+        404,
+      );
     return c.html(page);
   });
   // Browsers that open an actor id land on the profile page.
