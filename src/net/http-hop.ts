@@ -50,7 +50,7 @@ export function sendHop(hop: Hop, agents: Agents): Promise<IncomingMessage> {
       signal: hop.signal,
     });
     request.once("response", resolve);
-    request.once("error", reject);
+    request.on("error", reject);
     request.end(hop.body ?? undefined);
   });
 }

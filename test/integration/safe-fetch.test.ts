@@ -401,6 +401,19 @@ describe("behaviour callers rely on", () => {
     expect(s.connections).toBe(1);
   });
 
+  it("an earlier call's deadline does not disturb the pooled connection a later call reuses", async () => {
+    const s = await server("127.0.0.1", (req, res) => {
+      if (req.url === "/fast") return hello(req, res);
+      setTimeout(() => hello(req, res), 600);
+    });
+    const safeFetch = fetcher({ allowPrivateAddress: true });
+    await safeFetch(`${s.origin}/fast`, { timeoutMs: 200 });
+    // /slow outlives the first call's 200 ms deadline on the same socket.
+    const { response } = await safeFetch(`${s.origin}/slow`, { timeoutMs: 5000 });
+    expect(await response.text()).toBe("hello");
+    expect(s.connections).toBe(1);
+  });
+
   it("sends the user agent, prepares every hop, and drops credentials across origins", async () => {
     const second = await server("127.0.0.2", hello);
     const first = await server("127.0.0.1", (_req, res) => {
