@@ -25,8 +25,17 @@ export interface PostgresMessageQueueOptions {
   readonly maxAttempts?: number;
   /** Delay before a message whose handler threw is retried, by attempt (1-based). */
   readonly retryBackoffMs?: (attempt: number) => number;
-  /** On abort, how long `listen()` waits for running handlers. */
+  /**
+   * On abort, how long `listen()` waits for running handlers; messages whose
+   * handlers are still running then go back to the queue.
+   */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * A handler still running after this long counts as failed and its message
+   * is retried (the heartbeat would otherwise keep a hung handler's lease
+   * forever). Deliveries have their own, shorter deadlines.
+   */
+  readonly handlerTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -67,6 +76,7 @@ export class PostgresMessageQueue implements MessageQueue {
       maxAttempts: options.maxAttempts ?? 20,
       retryBackoffMs: options.retryBackoffMs ?? defaultRetryBackoffMs,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 20_000,
+      handlerTimeoutMs: options.handlerTimeoutMs ?? 10 * 60_000,
       logger: options.logger ?? getLogger(["haven", "queue", options.queue]),
     };
     if (!(settings.concurrency >= 1)) throw new RangeError("concurrency must be at least 1");

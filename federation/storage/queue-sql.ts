@@ -66,11 +66,11 @@ export async function deleteMessages(db: Db, worker: string, ids: readonly strin
   );
 }
 
-/** After a failed run: visible again after `backoffMs`, counting the attempt. */
+/** After a failed (or abandoned) run: visible again after `backoffMs`, the attempt counted. */
 export async function releaseForRetry(
   db: Db,
   worker: string,
-  id: string,
+  ids: readonly string[],
   backoffMs: number,
   error: string,
 ) {
@@ -78,7 +78,7 @@ export async function releaseForRetry(
     UPDATE fedify_messages
     SET locked_until = NULL, locked_by = NULL, deliver_at = now() + ${msInterval(backoffMs)},
         last_error = ${error}
-    WHERE id = ${id}::bigint AND locked_by = ${worker}`);
+    WHERE id = ANY(${idArray(ids)}) AND locked_by = ${worker}`);
 }
 
 /** Claimed but never started (shutdown): visible at once, the claim not counted. */

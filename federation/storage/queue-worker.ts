@@ -23,6 +23,7 @@ export interface WorkerSettings {
   readonly maxAttempts: number;
   readonly retryBackoffMs: (attempt: number) => number;
   readonly shutdownTimeoutMs: number;
+  readonly handlerTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -132,7 +133,7 @@ export class QueueWorker {
       // process. Give up instead of crashing forever.
       this.#s.logger.error(
         "Giving up on message {id} of queue {queue} after {attempts} claims without success",
-        { id, queue: this.#s.queue, attempts: claimed.attempts - 1, message: claimed.message },
+        { id, queue: this.#s.queue, attempts: claimed.attempts - 1, ...summarize(claimed.message) },
       );
       this.#deleteWhenFlushed(id);
       return;
@@ -140,7 +141,7 @@ export class QueueWorker {
     const run = (async () => {
       let failure: { error: unknown } | null = null;
       try {
-        await this.#handler(claimed.message);
+        await this.#runHandler(claimed.message);
       } catch (error) {
         failure = { error };
       }
@@ -152,6 +153,24 @@ export class QueueWorker {
       this.#wakeup.wake();
     });
     this.#running.set(id, run);
+  }
+
+  /**
+   * The handler, bounded in time: a hung handler would otherwise keep its
+   * lease alive (heartbeat) and its slot busy forever. After the timeout the
+   * message is retried like after a failure; the hung call is left behind.
+   */
+  async #runHandler(message: unknown): Promise<void> {
+    const ms = this.#s.handlerTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Handler did not finish within ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([Promise.resolve().then(() => this.#handler(message)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #handleFailure(claimed: ClaimedMessage, error: unknown): Promise<void> {
@@ -180,7 +199,7 @@ export class QueueWorker {
       error,
     });
     try {
-      await releaseForRetry(this.#db, this.#id, id, backoffMs, describe(error));
+      await releaseForRetry(this.#db, this.#id, [id], backoffMs, describe(error));
     } catch (dbError) {
       // The lease runs out instead; the message is retried then.
       logger.warn("Could not release message {id} for retry: {dbError}", { id, dbError });
@@ -261,12 +280,24 @@ export class QueueWorker {
       ]);
       stop.abort();
     }
+    this.#abandoned = this.#running.size > 0;
     if (this.#running.size > 0) {
+      // Give the stragglers' messages back now rather than when the lease
+      // runs out; their late outcome is ignored (`#abandoned`).
+      const ids = [...this.#running.keys()];
       logger.warn(
-        "{count} handlers of queue {queue} still running at shutdown; their leases will expire " +
-          "and the messages will run again elsewhere",
-        { count: this.#running.size, queue },
+        "{count} handlers of queue {queue} still running after {shutdownTimeoutMs} ms; " +
+          "returning their messages to the queue",
+        { count: ids.length, queue, shutdownTimeoutMs },
       );
+      for (const id of ids) this.#held.delete(id);
+      try {
+        await releaseForRetry(this.#db, this.#id, ids, 0, "worker shut down during the handler");
+      } catch (error) {
+        logger.warn("Returning messages failed; they reappear when the lease ends: {error}", {
+          error,
+        });
+      }
     }
     const deadline = Date.now() + ACK_DRAIN_MS;
     while ((this.#flush !== null || this.#pendingDeletes.length > 0) && Date.now() < deadline) {
@@ -279,4 +310,18 @@ export class QueueWorker {
 function describe(error: unknown): string {
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return text.slice(0, 4_000);
+}
+
+/**
+ * What is safe to log about a message: Fedify's outbox messages carry the
+ * sender's private keys, so never the payload itself.
+ */
+function summarize(message: unknown): Record<string, string> {
+  const summary: Record<string, string> = {};
+  if (typeof message !== "object" || message === null) return summary;
+  for (const field of ["type", "id", "activityId", "activityType", "inbox"]) {
+    const value = (message as Record<string, unknown>)[field];
+    if (typeof value === "string") summary[field] = value.slice(0, 500);
+  }
+  return summary;
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PostgresMessageQueue } from "../../federation/storage/index.ts";
-import { queryRows } from "../../src/db/client.ts";
+import { openPostgres, queryRows } from "../../src/db/client.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 
 let t: TestDatabase;
@@ -49,12 +49,14 @@ function survivor(queue: string) {
 }
 
 test("a worker that dies mid-job loses its lease; another worker runs the message", async () => {
+  if (t.url === null) return; // needs a second connection pool to kill
   const queue = "abandoned";
-  const crashed = new PostgresMessageQueue(t.database, {
+  const dying = openPostgres(t.url, { max: 2 });
+  const crashed = new PostgresMessageQueue(dying, {
     queue,
     leaseMs: 1_000,
     pollIntervalMs: 100,
-    shutdownTimeoutMs: 0, // give up on the running handler at once, like a crash
+    shutdownTimeoutMs: 0,
   });
   let startedAt = 0;
   const stopCrashed = new AbortController();
@@ -67,9 +69,11 @@ test("a worker that dies mid-job loses its lease; another worker runs the messag
   );
   await crashed.enqueue({ job: 1 });
   await waitUntil(() => startedAt > 0);
+  // The "process" loses its database: no heartbeat, no release, no delete.
+  await dying.close();
   stopCrashed.abort();
-  await crashedListening; // no more heartbeats from here on
-  expect(await messageRows(queue)).toMatchObject([{ attempts: 1 }]);
+  await crashedListening;
+  expect(await messageRows(queue)).toMatchObject([{ attempts: 1, locked_by: expect.any(String) }]);
 
   const other = survivor(queue);
   await waitUntil(() => other.handled.length === 1, 3_000);
@@ -77,6 +81,55 @@ test("a worker that dies mid-job loses its lease; another worker runs the messag
   expect(other.handled[0]!.at - startedAt).toBeGreaterThanOrEqual(900);
   await waitUntil(async () => (await messageRows(queue)).length === 0);
   await other.stop();
+});
+
+test("shutdown returns a straggler's message to the queue at once", async () => {
+  const queue = "straggler";
+  const mq = new PostgresMessageQueue(t.database, { queue, shutdownTimeoutMs: 100 });
+  let started = false;
+  const stop = new AbortController();
+  const listening = mq.listen(
+    () => {
+      started = true;
+      return new Promise<void>(() => {});
+    },
+    { signal: stop.signal },
+  );
+  await mq.enqueue("long job");
+  await waitUntil(() => started);
+  const abortedAt = Date.now();
+  stop.abort();
+  await listening;
+  expect(Date.now() - abortedAt).toBeLessThan(1_000);
+  expect(await messageRows(queue)).toMatchObject([{ attempts: 1, locked_by: null }]);
+  const other = survivor(queue); // the 60 s lease did not have to run out
+  await waitUntil(() => other.handled.length === 1, 2_000);
+  await waitUntil(async () => (await messageRows(queue)).length === 0);
+  await other.stop();
+});
+
+test("a hung handler times out; its message is retried, not lost", async () => {
+  const queue = "hung";
+  const mq = new PostgresMessageQueue(t.database, {
+    queue,
+    handlerTimeoutMs: 200,
+    retryBackoffMs: () => 50,
+    pollIntervalMs: 100,
+  });
+  let calls = 0;
+  const stop = new AbortController();
+  const listening = mq.listen(
+    () => {
+      calls++;
+      if (calls === 1) return new Promise<void>(() => {});
+    },
+    { signal: stop.signal },
+  );
+  await mq.enqueue("sometimes hangs");
+  await waitUntil(async () => calls === 2 && (await messageRows(queue)).length === 0);
+  stop.abort();
+  await listening;
+  expect(calls).toBe(2);
 });
 
 test("a slow handler keeps its lease alive and runs only once", async () => {
