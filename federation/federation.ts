@@ -15,6 +15,7 @@ import type { Config } from "../src/config.ts";
 import { ActorDocumentCache } from "./actor-documents.ts";
 import { registerCollections } from "./collections.ts";
 import type { HavenContext } from "./context.ts";
+import type { DocumentLoaders } from "./document-loader.ts";
 import { registerInboxListeners } from "./inbox/listeners.ts";
 import { ActorKeyCache } from "./keys.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
@@ -24,8 +25,11 @@ export interface FederationParts {
   config: Config;
   kv: KvStore;
   queues: { inbox: MessageQueue; outbox: MessageQueue; fanout: MessageQueue };
-  documentLoaderFactory?: DocumentLoaderFactory;
-  authenticatedDocumentLoaderFactory?: AuthenticatedDocumentLoaderFactory;
+  /**
+   * Our SSRF-safe loaders (src/net/safe-fetch.ts). Without them Fedify's own
+   * fetch is used, with its `allowPrivateAddress` switch.
+   */
+  loaders?: DocumentLoaders;
   /** Skips Fedify's own signature verification (benchmarks only; never in production). */
   skipSignatureVerification?: boolean;
 }
@@ -58,16 +62,18 @@ export function createHavenFederation(parts: FederationParts): HavenFederation {
     origin: parts.config.publicUrl.origin,
     manuallyStartQueue: true,
     firstKnock: "draft-cavage-http-signatures-12",
-    userAgent: USER_AGENT,
     outboxRetryPolicy: DELIVERY_RETRY_POLICY,
     inboxRetryPolicy: createExponentialBackoffPolicy({ maxAttempts: 10, maxDelay: { hours: 1 } }),
     permanentFailureStatusCodes: [404, 410],
-    ...(parts.documentLoaderFactory
+    // Fedify refuses `userAgent`/`allowPrivateAddress` beside custom loaders;
+    // our fetcher carries both.
+    ...(parts.loaders
       ? {
-          documentLoaderFactory: parts.documentLoaderFactory,
-          authenticatedDocumentLoaderFactory: parts.authenticatedDocumentLoaderFactory,
+          documentLoaderFactory: parts.loaders.documentLoaderFactory,
+          contextLoaderFactory: parts.loaders.contextLoaderFactory,
+          authenticatedDocumentLoaderFactory: parts.loaders.authenticatedDocumentLoaderFactory,
         }
-      : { allowPrivateAddress: parts.config.allowPrivateAddress }),
+      : { allowPrivateAddress: parts.config.allowPrivateAddress, userAgent: USER_AGENT }),
     skipSignatureVerification: parts.skipSignatureVerification ?? false,
   });
   const actorDocuments = new ActorDocumentCache();

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Federation, KvStore, MessageQueue } from "@fedify/fedify";
 import { Hono } from "hono";
 import { ACCEPT_ALL, type HavenContext, type ModerationGate } from "../federation/context.ts";
-import { createHavenFederation, type HavenFederation } from "../federation/federation.ts";
+import { createDocumentLoaders } from "../federation/document-loader.ts";
+import {
+  createHavenFederation,
+  type HavenFederation,
+  USER_AGENT,
+} from "../federation/federation.ts";
 import { federationMiddleware } from "../federation/http/middleware.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
@@ -21,6 +26,7 @@ import { channelRoutes } from "./http/api/channels.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { webRoutes } from "./http/web/pages.tsx";
 import { exemptList, systemResolveHost } from "./net/destination.ts";
+import { createSafeFetch, type SafeFetch } from "./net/safe-fetch.ts";
 import { deriveKey, loadSecret } from "./secret.ts";
 
 export const EVENTS_QUEUE = "events";
@@ -43,6 +49,8 @@ export interface Deps extends HttpDeps {
   readonly federation: Federation<HavenContext>;
   readonly contextData: HavenContext;
   readonly moderation: ModerationGate;
+  /** The one way to fetch remote URLs (SSRF checks, deadline, size cap). */
+  readonly safeFetch: SafeFetch;
   close(): Promise<void>;
 }
 
@@ -88,7 +96,12 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     fanout: new PostgresMessageQueue(database, { queue: "fanout", concurrency: 4 }),
     events: new PostgresMessageQueue(database, { queue: EVENTS_QUEUE, concurrency: 8 }),
   };
-  const fed = createHavenFederation({ config, kv, queues });
+  const safeFetch = createSafeFetch({
+    allowPrivateAddress: config.allowPrivateAddress,
+    userAgent: USER_AGENT,
+  });
+  const loaders = createDocumentLoaders({ safeFetch, cache: { kv } });
+  const fed = createHavenFederation({ config, kv, queues, loaders });
   const contextData: HavenContext = { db: database.db, config, events, moderation };
   return {
     config,
@@ -101,7 +114,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     federation: fed.federation,
     contextData,
     moderation,
-    close: () => database.close(),
+    safeFetch,
+    close: async () => {
+      safeFetch.close();
+      await database.close();
+    },
   };
 }
 

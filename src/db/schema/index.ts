@@ -3,3 +3,5 @@ export * from "./follows.ts";
 export * from "./remote-actors.ts";
 export * from "./settings.ts";
 export * from "./fedify-store.ts";
+export * from "./videos.ts";
+export * from "./moderation.ts";
