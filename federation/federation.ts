@@ -5,10 +5,6 @@ import {
   type KvStore,
   type MessageQueue,
 } from "@fedify/fedify";
-import type {
-  AuthenticatedDocumentLoaderFactory,
-  DocumentLoaderFactory,
-} from "@fedify/vocab-runtime";
 import { findActorByHandle } from "../src/actors/actor.service.ts";
 import { INSTANCE_ACTOR_HANDLE } from "../src/actors/handle.ts";
 import type { Config } from "../src/config.ts";
