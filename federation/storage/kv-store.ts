@@ -1,4 +1,5 @@
 import type { KvKey, KvStore, KvStoreListEntry, KvStoreSetOptions } from "@fedify/fedify";
+import { getLogger, type Logger } from "@logtape/logtape";
 import { type SQL, sql } from "drizzle-orm";
 import { type Database, type Db, queryRows } from "../../src/db/client.ts";
 import { durationToMs, toJsonText } from "./json.ts";
@@ -8,7 +9,11 @@ export interface PostgresKvStoreOptions {
   readonly purgeIntervalMs?: number;
   /** Entries fetched per round trip by `list()`. */
   readonly listPageSize?: number;
+  readonly logger?: Logger;
 }
+
+const PURGE_BATCH = 1_000;
+const MAX_PURGE_BATCHES = 50;
 
 const LIVE = sql`(expires_at IS NULL OR expires_at > now())`;
 
@@ -22,18 +27,21 @@ const LIVE = sql`(expires_at IS NULL OR expires_at > now())`;
  * escaped by JSON, so an element's closing quote is never ambiguous.
  *
  * Expired entries are filtered out of every read and purged in batches,
- * at most once per `purgeIntervalMs`, by a write of this instance.
+ * in the background at most once per `purgeIntervalMs`, after a write.
  */
 export class PostgresKvStore implements KvStore {
   readonly #db: Db;
   readonly #purgeIntervalMs: number;
   readonly #pageSize: number;
+  readonly #logger: Logger;
   #lastPurge = 0;
+  #purging = false;
 
   constructor(database: Database, options: PostgresKvStoreOptions = {}) {
     this.#db = database.db;
     this.#purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
     this.#pageSize = options.listPageSize ?? 500;
+    this.#logger = options.logger ?? getLogger(["haven", "kv"]);
   }
 
   async get<T = unknown>(key: KvKey): Promise<T | undefined> {
@@ -50,7 +58,7 @@ export class PostgresKvStore implements KvStore {
       INSERT INTO fedify_kv (key, value, expires_at)
       VALUES (${encodeKey(key)}, ${toJsonText(value)}::json, ${expiresAt(options)})
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`);
-    await this.#maybePurge();
+    this.#maybePurge();
   }
 
   async delete(key: KvKey): Promise<void> {
@@ -96,7 +104,7 @@ export class PostgresKvStore implements KvStore {
             WHERE ${matches} RETURNING 1 AS ok`;
     }
     const rows = await queryRows(this.#db, query);
-    await this.#maybePurge();
+    this.#maybePurge();
     return rows.length > 0;
   }
 
@@ -123,8 +131,8 @@ export class PostgresKvStore implements KvStore {
     }
   }
 
-  /** Deletes expired entries now (also runs lazily on writes). Returns how many. */
-  async purgeExpired(batchSize = 1000): Promise<number> {
+  /** Deletes up to `batchSize` expired entries now. Returns how many. */
+  async purgeExpired(batchSize = PURGE_BATCH): Promise<number> {
     this.#lastPurge = Date.now();
     const rows = await queryRows(
       this.#db,
@@ -135,9 +143,23 @@ export class PostgresKvStore implements KvStore {
     return rows.length;
   }
 
-  async #maybePurge(): Promise<void> {
-    if (Date.now() - this.#lastPurge < this.#purgeIntervalMs) return;
-    await this.purgeExpired();
+  /**
+   * In the background, so a write never waits for it; batches until caught
+   * up (bounded), since idempotency records alone can expire by the thousand
+   * per minute.
+   */
+  #maybePurge(): void {
+    if (this.#purging || Date.now() - this.#lastPurge < this.#purgeIntervalMs) return;
+    this.#purging = true;
+    void (async () => {
+      for (let i = 0; i < MAX_PURGE_BATCHES; i++) {
+        if ((await this.purgeExpired()) < PURGE_BATCH) break;
+      }
+    })()
+      .catch((error) => this.#logger.warn("Purging expired KV entries failed: {error}", { error }))
+      .finally(() => {
+        this.#purging = false;
+      });
   }
 }
 
