@@ -22,9 +22,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (templateUrl) {
     const template = new URL(templateUrl).pathname.slice(1);
     const name = `haven_t_${runId}_${randomBytes(4).toString("hex")}`;
-    const admin = postgres(templateUrl, { max: 1, onnotice: () => {} });
+    const admin = postgres(inject("adminDatabaseUrl") ?? templateUrl, {
+      max: 1,
+      onnotice: () => {},
+    });
     try {
-      await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      // Concurrent clones of one template can collide (SQLSTATE 55006); retry.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+          break;
+        } catch (e) {
+          if ((e as { code?: string }).code !== "55006" || attempt >= 20) throw e;
+          await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+        }
+      }
     } finally {
       await admin.end({ timeout: 5 });
     }

@@ -13,6 +13,8 @@ const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
 declare module "vitest" {
   export interface ProvidedContext {
     templateDatabaseUrl: string | null;
+    /** Where CREATE DATABASE runs (never the template: cloning needs it idle). */
+    adminDatabaseUrl: string | null;
     runId: string;
   }
 }
@@ -31,6 +33,7 @@ export default async function setup(project: TestProject) {
     }
     console.warn("[test] PostgreSQL not reachable; test files use embedded PGlite");
     project.provide("templateDatabaseUrl", null);
+    project.provide("adminDatabaseUrl", null);
     return;
   }
   const template = `haven_tpl_${runId}`;
@@ -40,6 +43,7 @@ export default async function setup(project: TestProject) {
   await database.migrate();
   await database.close();
   project.provide("templateDatabaseUrl", templateUrl);
+  project.provide("adminDatabaseUrl", adminUrl);
 
   return async () => {
     const dbs = await admin<{ datname: string }[]>`
