@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Federation, KvStore, MessageQueue } from "@fedify/fedify";
+import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { ACCEPT_ALL, type HavenContext, type ModerationGate } from "../federation/context.ts";
 import { createDocumentLoaders } from "../federation/document-loader.ts";
@@ -23,13 +26,20 @@ import { type Database, openDatabase, pingDatabase } from "./db/client.ts";
 import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
 import { authRoutes } from "./http/api/auth.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
+import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
+import { serveMedia } from "./http/media/serve.ts";
 import { webRoutes } from "./http/web/pages.tsx";
+import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
+import { LocalMediaStorage } from "./media/storage.ts";
 import { exemptList, systemResolveHost } from "./net/destination.ts";
 import { createSafeFetch, type SafeFetch } from "./net/safe-fetch.ts";
 import { deriveKey, loadSecret } from "./secret.ts";
+import { processVideo } from "./videos/video-processing.ts";
 
 export const EVENTS_QUEUE = "events";
+/** CPU-heavy media work, one job at a time per worker process. */
+export const MEDIA_QUEUE = "media";
 
 interface EventMessage {
   id: string;
@@ -44,6 +54,7 @@ export interface Deps extends HttpDeps {
     outbox: MessageQueue;
     fanout: MessageQueue;
     events: PostgresMessageQueue;
+    media: PostgresMessageQueue;
   };
   readonly fed: HavenFederation;
   readonly federation: Federation<HavenContext>;
@@ -78,6 +89,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     record: (tx, event) =>
       enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
   };
+  const jobs: BackgroundJobs = {
+    enqueue: (tx, job) => enqueueInTransaction(tx, MEDIA_QUEUE, job),
+  };
+  const dataDir = resolve(config.dataDir);
+  const stagingDir = join(dataDir, "staging");
+  mkdirSync(stagingDir, { recursive: true });
+  const storage = new LocalMediaStorage(join(dataDir, "media"));
   const kv = new PostgresKvStore(database);
   const concurrency = config.deliveryConcurrency;
   const queues = {
@@ -95,6 +113,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     ),
     fanout: new PostgresMessageQueue(database, { queue: "fanout", concurrency: 4 }),
     events: new PostgresMessageQueue(database, { queue: EVENTS_QUEUE, concurrency: 8 }),
+    // Transcoding can take minutes: a long lease, renewed while ffmpeg runs.
+    media: new PostgresMessageQueue(database, {
+      queue: MEDIA_QUEUE,
+      concurrency: 1,
+      leaseMs: 120_000,
+      maxAttempts: 5,
+    }),
   };
   const safeFetch = createSafeFetch({
     allowPrivateAddress: config.allowPrivateAddress,
@@ -108,6 +133,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     database,
     tokens,
     events,
+    jobs,
+    storage,
+    stagingDir,
     kv,
     queues,
     fed,
@@ -139,7 +167,14 @@ export function createApp(deps: Deps): Hono {
   });
   app.use("*", federationMiddleware(deps.federation, deps.contextData));
   app.route("/api/v1/auth", authRoutes(deps));
+  app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));
   app.route("/api/v1/channels", channelRoutes(deps));
+  app.route("/api/v1/videos", videoRoutes(deps));
+  app.on(
+    ["GET", "OPTIONS"],
+    "/media/:key{.+}",
+    serveMedia(deps.storage, { keyFromRequest: (c) => c.req.param("key") }),
+  );
   app.route("/", webRoutes(deps));
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),
@@ -161,8 +196,23 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     deps.contextData,
     deps.fed.actorDocuments,
   );
+  const logger = getLogger(["haven", "media"]);
+  const processing = {
+    db: deps.database.db,
+    events: deps.events,
+    storage: deps.storage,
+    workDir: deps.stagingDir,
+    log: (message: string, props: Record<string, unknown>) => logger.warn(message, props),
+  };
   await Promise.all([
     deps.federation.startQueue(deps.contextData, { signal }),
+    deps.queues.media.listen(
+      async (message) => {
+        const job = message as BackgroundJob;
+        if (job.type === "video.process") await processVideo(processing, job);
+      },
+      { signal },
+    ),
     deps.queues.events.listen(
       async (message) => {
         const m = message as EventMessage;

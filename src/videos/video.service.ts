@@ -1,0 +1,145 @@
+import { and, desc, eq, lt, ne } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { supportVideos, videoCaptions } from "../db/schema/index.ts";
+import type { OutboundEvents } from "../events/outbound.ts";
+import type { BackgroundJobs } from "../jobs/jobs.ts";
+import { err, ok, type Result } from "../lib/result.ts";
+import type { MediaStorage } from "../media/storage.ts";
+import type { VideoMetadata } from "./video-metadata.ts";
+
+export type SupportVideo = typeof supportVideos.$inferSelect;
+export type VideoCaption = typeof videoCaptions.$inferSelect;
+
+export const videoKeys = (id: string) => ({
+  prefix: `videos/${id}/`,
+  video: `videos/${id}/video.mp4`,
+  poster: `videos/${id}/poster.jpg`,
+  caption: (language: string) => `videos/${id}/captions/${language.toLowerCase()}.vtt`,
+});
+
+export interface NewVideo {
+  channelId: string;
+  uploaderAccountId: string;
+  metadata: VideoMetadata;
+  stagedPath: string;
+  captions: { language: string; path: string }[];
+}
+
+/**
+ * Stores the video as `processing` and, in the same transaction, queues the
+ * job that makes it playable. Followers hear of it only after processing.
+ */
+export async function createVideo(
+  db: Db,
+  jobs: BackgroundJobs,
+  input: NewVideo,
+): Promise<SupportVideo> {
+  return db.transaction(async (tx) => {
+    const [video] = await tx
+      .insert(supportVideos)
+      .values({
+        channelId: input.channelId,
+        uploaderAccountId: input.uploaderAccountId,
+        ...input.metadata,
+        state: "processing",
+      })
+      .returning();
+    await jobs.enqueue(tx, {
+      type: "video.process",
+      videoId: video!.id,
+      stagedPath: input.stagedPath,
+      captions: input.captions,
+    });
+    return video!;
+  });
+}
+
+export async function findVideo(db: Db, id: string): Promise<SupportVideo | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  const [row] = await db.select().from(supportVideos).where(eq(supportVideos.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function listCaptions(db: Db, videoId: string): Promise<VideoCaption[]> {
+  return db
+    .select()
+    .from(videoCaptions)
+    .where(eq(videoCaptions.videoId, videoId))
+    .orderBy(videoCaptions.language);
+}
+
+/** A channel's videos, newest first. `includeUnpublished` for the channel's managers. */
+export async function listChannelVideos(
+  db: Db,
+  channelId: string,
+  options: { limit?: number; before?: Date; includeUnpublished?: boolean } = {},
+): Promise<SupportVideo[]> {
+  const conditions = [eq(supportVideos.channelId, channelId), ne(supportVideos.state, "deleted")];
+  if (!options.includeUnpublished) conditions.push(eq(supportVideos.state, "published"));
+  if (options.before) conditions.push(lt(supportVideos.createdAt, options.before));
+  return db
+    .select()
+    .from(supportVideos)
+    .where(and(...conditions))
+    .orderBy(desc(supportVideos.createdAt))
+    .limit(Math.min(Math.max(options.limit ?? 20, 1), 100));
+}
+
+/** Edits metadata; a published video's followers get an Update. */
+export async function updateVideo(
+  db: Db,
+  events: OutboundEvents,
+  video: SupportVideo,
+  patch: Partial<VideoMetadata>,
+): Promise<Result<SupportVideo>> {
+  if (video.state === "deleted") return err("not_found", "video not found");
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(supportVideos)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(supportVideos.id, video.id))
+      .returning();
+    if (!updated) return err("not_found", "video not found");
+    if (updated.state === "published") {
+      await events.record(tx, { type: "video.updated", videoId: updated.id });
+    }
+    return ok(updated);
+  });
+}
+
+/**
+ * Takes the video down: the row stays as a tombstone (its URL answers 410),
+ * media files go, and followers get a Delete if they ever saw it.
+ */
+export async function deleteVideo(
+  db: Db,
+  events: OutboundEvents,
+  storage: MediaStorage,
+  video: SupportVideo,
+  owner: { channelId: string; ownerActorId: string },
+): Promise<Result<void>> {
+  if (video.state === "deleted") return err("not_found", "video not found");
+  await db.transaction(async (tx) => {
+    await tx
+      .update(supportVideos)
+      .set({
+        state: "deleted",
+        deletedAt: new Date(),
+        updatedAt: new Date(),
+        mediaKey: null,
+        posterKey: null,
+      })
+      .where(eq(supportVideos.id, video.id));
+    await tx.delete(videoCaptions).where(eq(videoCaptions.videoId, video.id));
+    if (video.state === "published") {
+      await events.record(tx, {
+        type: "video.deleted",
+        videoId: video.id,
+        channelId: owner.channelId,
+        ownerActorId: owner.ownerActorId,
+      });
+    }
+  });
+  await storage.deletePrefix(videoKeys(video.id).prefix);
+  return ok(undefined);
+}
