@@ -150,6 +150,19 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   };
 }
 
+/** `/healthz` alone: what a worker-only process serves, for container health checks. */
+export function createHealthApp(deps: Pick<Deps, "database">): Hono {
+  const app = new Hono();
+  app.get("/healthz", async (c) => {
+    const database = await pingDatabase(deps.database.db);
+    return c.json(
+      { status: database ? "ok" : "unavailable", database: database ? "ok" : "unreachable" },
+      database ? 200 : 503,
+    );
+  });
+  return app;
+}
+
 /** The web process: HTTP API, web pages and the ActivityPub endpoints. */
 export function createApp(deps: Deps): Hono {
   const app = new Hono();
@@ -158,13 +171,7 @@ export function createApp(deps: Deps): Hono {
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "same-origin");
   });
-  app.get("/healthz", async (c) => {
-    const database = await pingDatabase(deps.database.db);
-    return c.json(
-      { status: database ? "ok" : "unavailable", database: database ? "ok" : "unreachable" },
-      database ? 200 : 503,
-    );
-  });
+  app.route("/", createHealthApp(deps));
   app.use("*", federationMiddleware(deps.federation, deps.contextData));
   app.route("/api/v1/auth", authRoutes(deps));
   app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));

@@ -1,7 +1,7 @@
 import "./temporal.ts";
 import { serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
-import { createApp, createDeps, runWorkers } from "./app.ts";
+import { createApp, createDeps, createHealthApp, runWorkers } from "./app.ts";
 import { parseArgs, UsageError } from "./cli/args.ts";
 import { type CliIo, channelCreate, tokenCreate, USAGE, userCreate } from "./cli/commands.ts";
 import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
@@ -28,8 +28,8 @@ async function runServer(config: Config, role: ProcessRole): Promise<void> {
   }
   const deps = await createDeps(config);
   const controller = new AbortController();
-  const app = createApp(deps);
-  // A worker-only process still answers /healthz for the container health check.
+  // A worker-only process answers only /healthz (for the container health check).
+  const app = role === "worker" ? createHealthApp(deps) : createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   logger.info("Haven ({role}) listening on {host}:{port}, public URL {url}", {
     role,
