@@ -30,6 +30,7 @@ import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { serveMedia } from "./http/media/serve.ts";
 import { webRoutes } from "./http/web/pages.tsx";
+import { watchRoutes } from "./http/web/watch.tsx";
 import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
 import { LocalMediaStorage } from "./media/storage.ts";
 import { exemptList, systemResolveHost } from "./net/destination.ts";
@@ -182,6 +183,7 @@ export function createApp(deps: Deps): Hono {
     "/media/:key{.+}",
     serveMedia(deps.storage, { keyFromRequest: (c) => c.req.param("key") }),
   );
+  app.route("/", watchRoutes(deps));
   app.route("/", webRoutes(deps));
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),

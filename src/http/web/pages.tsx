@@ -6,8 +6,52 @@ import {
   findChannel,
   listChannels,
 } from "../../channels/channel.service.ts";
+import { listChannelVideos, type SupportVideo } from "../../videos/video.service.ts";
+import { mediaUrl } from "../api/video-json.ts";
 import type { HttpDeps } from "../deps.ts";
 import { Layout } from "./layout.tsx";
+
+function VideoList(props: { videos: SupportVideo[]; deps: HttpDeps; handle: string }) {
+  const { videos, deps } = props;
+  if (videos.length === 0) return <p>No videos yet.</p>;
+  const last = videos.at(-1);
+  return (
+    <section>
+      <h2>Videos</h2>
+      {videos.map((v) => (
+        <article class="card">
+          <a href={`/videos/${v.id}`}>
+            {v.posterKey && !v.contentWarning ? (
+              <img
+                src={mediaUrl(deps.config, v.posterKey) ?? ""}
+                alt=""
+                width="160"
+                style="float:left;margin-right:1rem;border-radius:.4rem"
+              />
+            ) : null}
+            <h3>{v.title}</h3>
+          </a>
+          {v.contentWarning ? (
+            <p>
+              <strong>Content warning:</strong> {v.contentWarning}
+            </p>
+          ) : null}
+          <p>{v.publishedAt?.toISOString().slice(0, 10)}</p>
+          <div style="clear:both" />
+        </article>
+      ))}
+      {videos.length === PAGE_SIZE && last ? (
+        <p>
+          <a href={`/@${props.handle}?before=${encodeURIComponent(last.createdAt.toISOString())}`}>
+            Older videos →
+          </a>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+const PAGE_SIZE = 20;
 
 function ChannelCard(props: { channel: Channel; host: string; followers: number; full?: boolean }) {
   const { channel, host } = props;
@@ -72,10 +116,11 @@ export function webRoutes(deps: HttpDeps): Hono {
     );
   });
 
-  const profile = async (handle: string) => {
+  const profile = async (handle: string, before: Date | undefined) => {
     const channel = await findChannel(db, handle);
     if (channel) {
       const followers = await countFollowers(db, channel.id);
+      const videos = await listChannelVideos(db, channel.id, { limit: PAGE_SIZE, before });
       return (
         <Layout
           title={`${channel.displayName || channel.handle} — Haven`}
@@ -89,6 +134,7 @@ export function webRoutes(deps: HttpDeps): Hono {
           }
         >
           <ChannelCard channel={channel} host={host} followers={followers} full />
+          <VideoList videos={videos} deps={deps} handle={channel.handle} />
         </Layout>
       );
     }
@@ -111,7 +157,12 @@ export function webRoutes(deps: HttpDeps): Hono {
   };
 
   app.get("/:at{@[A-Za-z0-9_]+}", async (c) => {
-    const page = await profile(c.req.param("at").slice(1).toLowerCase());
+    const beforeRaw = c.req.query("before");
+    const before = beforeRaw ? new Date(beforeRaw) : undefined;
+    const page = await profile(
+      c.req.param("at").slice(1).toLowerCase(),
+      before && !Number.isNaN(before.getTime()) ? before : undefined,
+    );
     if (!page)
       return c.html(
         <Layout title="Not found">

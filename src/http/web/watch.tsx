@@ -1,0 +1,210 @@
+import { Hono } from "hono";
+import { findActorById } from "../../actors/actor.service.ts";
+import type { Config } from "../../config.ts";
+import { renderMarkdown } from "../../videos/markdown.ts";
+import {
+  findVideo,
+  listCaptions,
+  type SupportVideo,
+  type VideoCaption,
+} from "../../videos/video.service.ts";
+import { mediaUrl } from "../api/video-json.ts";
+import type { HttpDeps } from "../deps.ts";
+import { Layout } from "./layout.tsx";
+
+function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
+  const { config, video, captions } = props;
+  return (
+    <video
+      controls
+      preload={video.contentWarning ? "none" : "metadata"}
+      poster={video.contentWarning ? undefined : (mediaUrl(config, video.posterKey) ?? undefined)}
+      width={video.width ?? undefined}
+      height={video.height ?? undefined}
+      style="max-width:100%;height:auto;background:#000"
+    >
+      <source src={mediaUrl(config, video.mediaKey) ?? ""} type="video/mp4" />
+      {captions.map((c, i) => (
+        <track
+          kind="captions"
+          srclang={c.language}
+          label={c.language}
+          src={mediaUrl(config, c.mediaKey) ?? ""}
+          default={i === 0}
+        />
+      ))}
+    </video>
+  );
+}
+
+/**
+ * A content-warned video shows the warning first; the player (and even the
+ * poster frame) appears only after the viewer chooses to open it.
+ */
+function Gate(props: { warning: string | null; children: unknown }) {
+  if (!props.warning) return <>{props.children}</>;
+  return (
+    <details class="card">
+      <summary>
+        <strong>Content warning:</strong> {props.warning} — <span>show video</span>
+      </summary>
+      {props.children}
+    </details>
+  );
+}
+
+/** OpenGraph tags so links unfurl into a preview card (Mastodon reads these and oEmbed). */
+function OpenGraph(props: {
+  config: Config;
+  video: SupportVideo;
+  channelName: string;
+  page: string;
+}) {
+  const { config, video, page } = props;
+  const description = video.contentWarning
+    ? `Content warning: ${video.contentWarning}`
+    : video.description.slice(0, 300);
+  // A content-warned video's preview card carries no frame of it.
+  const visual = !video.contentWarning;
+  return (
+    <>
+      <meta property="og:type" content="video.other" />
+      <meta property="og:site_name" content="Haven" />
+      <meta property="og:title" content={video.title} />
+      <meta property="og:description" content={description} />
+      <meta property="og:url" content={page} />
+      {visual && video.posterKey ? (
+        <meta property="og:image" content={mediaUrl(config, video.posterKey)!} />
+      ) : null}
+      {visual && video.mediaKey ? (
+        <>
+          <meta property="og:video" content={mediaUrl(config, video.mediaKey)!} />
+          <meta property="og:video:type" content="video/mp4" />
+          <meta property="og:video:width" content={String(video.width ?? "")} />
+          <meta property="og:video:height" content={String(video.height ?? "")} />
+        </>
+      ) : null}
+      <meta name="twitter:card" content={visual ? "player" : "summary"} />
+      <link
+        rel="alternate"
+        type="application/json+oembed"
+        href={`${config.publicUrl.origin}/oembed?url=${encodeURIComponent(page)}&format=json`}
+        title={video.title}
+      />
+      <link rel="alternate" type="application/activity+json" href={page} />
+    </>
+  );
+}
+
+export function watchRoutes(deps: HttpDeps): Hono {
+  const db = deps.database.db;
+  const config = deps.config;
+  const app = new Hono();
+
+  async function published(id: string) {
+    const video = await findVideo(db, id);
+    if (!video || video.state !== "published") return null;
+    const channel = await findActorById(db, video.channelId);
+    if (!channel) return null;
+    return { video, channel, captions: await listCaptions(db, video.id) };
+  }
+
+  app.get("/videos/:id", async (c) => {
+    const found = await published(c.req.param("id"));
+    if (!found) {
+      const gone = (await findVideo(db, c.req.param("id")))?.state === "deleted";
+      return c.html(
+        <Layout title="Video not available">
+          <h1>{gone ? "This video was removed" : "No such video"}</h1>
+        </Layout>,
+        gone ? 410 : 404,
+      );
+    }
+    const { video, channel, captions } = found;
+    const page = `${config.publicUrl.origin}/videos/${video.id}`;
+    return c.html(
+      <Layout
+        title={`${video.title} — ${channel.displayName || channel.handle}`}
+        head={<OpenGraph config={config} video={video} channelName={channel.handle} page={page} />}
+      >
+        <article>
+          <h1>{video.title}</h1>
+          <p>
+            <a href={`/@${channel.handle}`}>{channel.displayName || channel.handle}</a>
+            {video.publishedAt ? ` · ${video.publishedAt.toISOString().slice(0, 10)}` : ""}
+          </p>
+          <Gate warning={video.contentWarning}>
+            <Player config={config} video={video} captions={captions} />
+          </Gate>
+          <section
+            class="card"
+            lang={video.language ?? undefined}
+            dangerouslySetInnerHTML={{ __html: renderMarkdown(video.description) }}
+          />
+          {video.tags.length > 0 ? <p>{video.tags.map((t) => `#${t}`).join(" ")}</p> : null}
+        </article>
+      </Layout>,
+    );
+  });
+
+  /** What an oEmbed iframe shows: the player alone (behind the warning, if any). */
+  app.get("/videos/:id/embed", async (c) => {
+    const found = await published(c.req.param("id"));
+    if (!found) return c.text("Not found", 404);
+    c.header(
+      "Content-Security-Policy",
+      "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors *",
+    );
+    return c.html(
+      <html lang={found.video.language ?? "en"}>
+        <head>
+          <meta charset="utf-8" />
+          <title>{found.video.title}</title>
+        </head>
+        <body style="margin:0;background:#000;color:#fff;font-family:sans-serif">
+          <Gate warning={found.video.contentWarning}>
+            <Player config={config} video={found.video} captions={found.captions} />
+          </Gate>
+        </body>
+      </html>,
+    );
+  });
+
+  app.get("/oembed", async (c) => {
+    const url = c.req.query("url") ?? "";
+    const format = c.req.query("format") ?? "json";
+    if (format !== "json") return c.json({ error: "only format=json is supported" }, 501);
+    const prefix = `${config.publicUrl.origin}/videos/`;
+    const id = url.startsWith(prefix) ? url.slice(prefix.length).split(/[/?#]/)[0]! : "";
+    const found = await published(id);
+    if (!found) return c.json({ error: "no such video" }, 404);
+    const { video, channel } = found;
+    const maxWidth = Number(c.req.query("maxwidth") ?? "") || 640;
+    const width = Math.min(video.width ?? 640, maxWidth);
+    const height = Math.round(width * ((video.height ?? 360) / (video.width ?? 640)));
+    const embed = `${config.publicUrl.origin}/videos/${video.id}/embed`;
+    return c.json({
+      version: "1.0",
+      type: "video",
+      provider_name: "Haven",
+      provider_url: config.publicUrl.origin,
+      title: video.title,
+      author_name: channel.displayName || channel.handle,
+      author_url: `${config.publicUrl.origin}/@${channel.handle}`,
+      width,
+      height,
+      html: `<iframe src="${embed}" width="${width}" height="${height}" frameborder="0" allowfullscreen sandbox="allow-scripts allow-same-origin"></iframe>`,
+      ...(video.contentWarning || !video.posterKey
+        ? {}
+        : {
+            thumbnail_url: mediaUrl(config, video.posterKey),
+            thumbnail_width: video.width,
+            thumbnail_height: video.height,
+          }),
+    });
+  });
+
+  // A Note's URL opened in a browser lands on the watch page.
+  app.get("/notes/:id", (c) => c.redirect(`/videos/${c.req.param("id")}`, 302));
+  return app;
+}
