@@ -15,6 +15,7 @@ import { Layout } from "./layout.tsx";
 function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
   const { config, video, captions } = props;
   return (
+    // biome-ignore lint/a11y/useMediaCaption: caption <track>s are added below when the creator uploaded any
     <video
       controls
       preload={video.contentWarning ? "none" : "metadata"}
