@@ -94,7 +94,7 @@ export async function previewImport(
       publicComment: e.publicComment,
       obfuscate: e.obfuscate,
       // Mastodon's export has no private comment: keep ours rather than report a change.
-      privateComment: e.privateComment ?? existing?.privateComment ?? note,
+      privateComment: e.privateComment ?? (existing ? existing.privateComment : note),
     };
   });
   const ops = importOps(snapshot, claims, mode);

@@ -185,5 +185,8 @@ export function parseDomainBlockParams(
 /** `DomainBlock.by_severity`: noop, silence, suspend, then by domain. */
 export function compareBySeverity(a: DomainBlock, b: DomainBlock): number {
   const order: Record<Severity, number> = { noop: 0, silence: 1, suspend: 2 };
-  return order[a.severity] - order[b.severity] || a.domain.localeCompare(b.domain);
+  return (
+    order[a.severity] - order[b.severity] ||
+    (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0)
+  );
 }

@@ -2,7 +2,7 @@ import type { Db } from "../db/client.ts";
 import { computeImpact, type DomainImpact, loadFollowerCounts } from "./impact.ts";
 import { type EffectiveChange, newlySuspended, type Plan } from "./planner.ts";
 import type { ModerationSnapshot } from "./snapshot.ts";
-import type { BlockRule } from "./types.ts";
+import { type BlockRule, ruleOf } from "./types.ts";
 
 /** One entry of a preview: the source's claim before/after and what it does to followers. */
 export interface PreviewEntry extends DomainImpact {
@@ -59,7 +59,7 @@ export async function buildPreview(
     }
     const current = snapshot.effective.get(c.domain);
     const e = effective.get(c.domain);
-    const effectiveBefore = current ? stripRow(current) : null;
+    const effectiveBefore = current ? ruleOf(current) : null;
     out[c.change].push({
       domain: c.domain,
       change: c.change,
@@ -92,16 +92,5 @@ export async function buildPreview(
       followersCut,
       pendingRequestsCut,
     },
-  };
-}
-
-function stripRow(row: BlockRule): BlockRule {
-  return {
-    severity: row.severity,
-    rejectMedia: row.rejectMedia,
-    rejectReports: row.rejectReports,
-    privateComment: row.privateComment,
-    publicComment: row.publicComment,
-    obfuscate: row.obfuscate,
   };
 }
