@@ -5,3 +5,4 @@ export * from "./settings.ts";
 export * from "./fedify-store.ts";
 export * from "./videos.ts";
 export * from "./moderation.ts";
+export * from "./uploads.ts";
