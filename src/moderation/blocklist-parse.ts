@@ -104,9 +104,9 @@ function parseCsvLike(text: string): RawRows {
     }
     const first = record.fields[0]!.trim();
     if (first.startsWith("#") || first.startsWith("//")) continue;
-    if (record.fields.length === 1) {
+    if (record.fields.length === 1 || /\s#/.test(first)) {
       // Plain line; text after " #" is a comment, as in hosts-style lists.
-      const domain = first.replace(/\s+#.*$/, "");
+      const domain = first.replace(/\s+#.*$/s, "");
       addRow(out, { line: record.line, fields: [domain] }, ["domain"]);
     } else {
       // A header-less CSV row: Mastodon reads it with its export's columns.

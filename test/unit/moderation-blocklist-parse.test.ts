@@ -110,6 +110,7 @@ describe("plain lists", () => {
     "csvish.example,silence,true,false,rude,false",
     "   ",
     "last.example",
+    "commented.example # spam, bots and worse",
   ].join("\n");
   const parsed = parseBlocklist(PLAIN);
 
@@ -121,6 +122,7 @@ describe("plain lists", () => {
       [7, "wild.example", "suspend"],
       [9, "csvish.example", "silence"],
       [11, "last.example", "suspend"],
+      [12, "commented.example", "suspend"],
     ]);
   });
 
