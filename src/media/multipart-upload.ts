@@ -84,7 +84,8 @@ export async function receiveMultipartUpload(
   const failWith = (error: MediaError) => {
     if (firstError) return;
     firstError = error;
-    abort.abort();
+    // Not from inside busboy's own event handler: tear down on the next turn.
+    setImmediate(() => abort.abort());
   };
   const bad = (message: string) => failWith(mediaError("malformed_request", 400, message));
   const refusePart = (stream: Readable, message: string) => {
@@ -167,6 +168,10 @@ export async function receiveMultipartUpload(
   parser.on("partsLimit", () => bad("Too many form parts."));
 
   const source = body instanceof Readable ? body : Readable.fromWeb(body as never);
+  // Errors reach us through pipeline() while it runs; these keep late ones
+  // (after an abort settled it) from becoming uncaught exceptions.
+  parser.on("error", () => {});
+  source.on("error", () => {});
   await pipeline(source, parser, { signal: abort.signal }).catch((error: unknown) => {
     if (!firstError) {
       failWith(

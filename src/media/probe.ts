@@ -128,11 +128,12 @@ export async function probe(
       { timeoutMs: options.timeoutMs ?? 120_000, signal: options.signal },
     );
     if (decode.timedOut) return fail("undecodable", 422, UNREADABLE, "decode check timed out");
-    // At -v error, a whole file decodes silently; a demuxer "Read error" or a
-    // corrupt frame leaves a line here even when the exit code is 0.
-    if (decode.exitCode !== 0 || decode.stderr.trim() !== "") {
+    // -xerror turns a decoding error into a non-zero exit. A Matroska file cut
+    // short (live WebM has no sizes to check) only leaves a "Read error" line.
+    const cutShort = /Read error|End of file|ended prematurely|truncat/i.test(decode.stderr);
+    if (decode.exitCode !== 0 || cutShort) {
       const detail = stderrTail(decode.stderr) || `ffmpeg exit ${decode.exitCode}`;
-      return /Read error|End of file|ended prematurely|truncat/i.test(decode.stderr)
+      return cutShort
         ? fail("truncated", 422, TRUNCATED, detail)
         : fail(
             "undecodable",

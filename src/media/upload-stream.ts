@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { fail, type MediaError, type MediaResult, mediaError, ok } from "./media-error.ts";
@@ -75,12 +75,22 @@ export async function stageStream(
   body: UploadBody,
   options: StageStreamOptions,
 ): Promise<MediaResult<StagedFile>> {
-  const dir = resolve(options.stagingDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, `${randomBytes(16).toString("hex")}${options.suffix ?? ".upload"}`);
-  const file = await open(path, "wx", 0o600);
-  const hash = createHash("sha256");
+  // Take hold of the body before the first await, so an error it emits
+  // meanwhile is kept for the loop below instead of going unhandled.
   const chunks = iterate(body, options.signal);
+  const dir = resolve(options.stagingDir);
+  let file: FileHandle;
+  let path: string;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    path = join(dir, `${randomBytes(16).toString("hex")}${options.suffix ?? ".upload"}`);
+    file = await open(path, "wx", 0o600);
+  } catch (error) {
+    chunks.release();
+    if (body instanceof Readable) body.destroy();
+    return fail("processing_failed", 500, "The upload could not be stored.", String(error));
+  }
+  const hash = createHash("sha256");
   let bytes = 0;
   let pending: Uint8Array[] | null = options.inspectHead ? [] : null;
   let pendingBytes = 0;
@@ -197,6 +207,7 @@ function iterate(
     };
   }
   if (body instanceof Readable) {
+    body.on("error", () => {}); // seen by the for-await loop; see stageStream
     const onAbort = () => body.destroy(signal?.reason ?? new Error("aborted"));
     signal?.addEventListener("abort", onAbort, { once: true });
     return {
