@@ -4,7 +4,12 @@ import { domainOf } from "../../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "../context.ts";
 import { signedLoader } from "../inbox/loader.ts";
 import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readCapped } from "./body-limit.ts";
+import { KeyListingCache } from "./key-listing-cache.ts";
+import { signatureCoverageProblem } from "./signature-coverage.ts";
 import { signatureKeyId } from "./signature-key-id.ts";
+
+/** One cache per federation (per Haven instance), so test instances stay apart. */
+const listingCaches = new WeakMap<Federation<HavenContext>, KeyListingCache>();
 
 export type GuardResult = { ok: true; request: Request } | { ok: false; response: Response };
 
@@ -32,7 +37,8 @@ function actorIdOf(activity: unknown): URL | null {
  * Checks made before Fedify sees an inbox POST, covering fixes Fedify 2.3.6
  * lacks (SECURITY.md): the body is capped before parsing; nothing from a
  * blocked domain is processed, and no request (not even for its key) goes
- * out to it; and the signing key must be listed by the activity's actor
+ * out to it; the signature must cover the host, target, date and digest
+ * (see signature-coverage.ts); and the signing key must be listed by the activity's actor
  * document itself (GHSA-q9f8-5hc7-898f: a key document's `owner` claim alone
  * is not proof).
  */
@@ -64,6 +70,8 @@ export async function guardInbox(
   if (actorId === null) return { ok: false, response: json(400, "activity has no actor") };
   const keyId = signatureKeyId(request.headers);
   if (keyId === null) return { ok: false, response: json(401, "request is not signed") };
+  const coverage = signatureCoverageProblem(request.headers, contextData.config.publicUrl.host);
+  if (coverage !== null) return { ok: false, response: json(401, coverage) };
 
   for (const host of new Set([domainOf(actorId.href), domainOf(keyId.href)])) {
     const decision = await contextData.moderation.decideForDomain(host);
@@ -76,12 +84,18 @@ export async function guardInbox(
   keyDocument.hash = "";
   if (keyDocument.href !== actorId.href) {
     // The key lives in a separate document: the actor must list it.
-    const ctx = federation.createContext(request, contextData);
-    const actor = await ctx.lookupObject(actorId, await signedLoader(ctx)).catch(() => null);
-    const listed =
-      isActor(actor) &&
-      actor.id?.href === actorId.href &&
-      [...actor.publicKeyIds, ...actor.assertionMethodIds].some((k) => k.href === keyId.href);
+    const cache = listingCaches.get(federation) ?? new KeyListingCache();
+    listingCaches.set(federation, cache);
+    let listed = cache.get(actorId.href, keyId.href);
+    if (listed === undefined) {
+      const ctx = federation.createContext(request, contextData);
+      const actor = await ctx.lookupObject(actorId, await signedLoader(ctx)).catch(() => null);
+      listed =
+        isActor(actor) &&
+        actor.id?.href === actorId.href &&
+        [...actor.publicKeyIds, ...actor.assertionMethodIds].some((k) => k.href === keyId.href);
+      cache.set(actorId.href, keyId.href, listed);
+    }
     if (!listed) {
       return {
         ok: false,

@@ -49,13 +49,18 @@ export function actorDocument(kind: RemoteKind, actor: FakeActor): JsonObject {
   };
 }
 
-/** GoToSocial-style standalone key document, served at the keyId when it is its own path. */
+/**
+ * What GoToSocial serves at a key's own path (docs/federation/federating_with_gotosocial.md,
+ * "Quirks"): a stub of the owner actor — its `id` is the actor's, not the key URL's — listing the
+ * key. Receivers must dereference the owner in full to trust the key.
+ */
 export function keyDocument(actor: FakeActor): JsonObject {
   return {
-    "@context": SECURITY,
-    id: actor.keyId,
-    owner: actor.id,
-    publicKeyPem: actor.keys.publicKeyPem,
+    "@context": [SECURITY, AS],
+    id: actor.id,
+    type: actor.type,
+    preferredUsername: actor.username,
+    publicKey: { id: actor.keyId, owner: actor.id, publicKeyPem: actor.keys.publicKeyPem },
   };
 }
 

@@ -21,6 +21,7 @@ import type {
   InboxAttempt,
   InboxBehaviourFn,
   InboxBehaviourRule,
+  IncomingRequest,
   JsonObject,
   OutboundRequest,
   RemoteKind,
@@ -49,9 +50,16 @@ export interface FakeRemote {
   attempts: readonly InboxAttempt[];
   /** GETs this instance made (key fetches, WebFinger, actor fetches). */
   outboundRequests: readonly OutboundRequest[];
+  /** Every request this instance received (inbox POSTs, key and actor GETs, WebFinger…). */
+  incomingRequests: readonly IncomingRequest[];
   addActor(username: string, options?: AddActorOptions): Promise<FakeActor>;
   /** A known actor (the instance actor included); throws for an unknown name. */
   actor(username: string): FakeActor;
+  /**
+   * Deletes an actor: its document and key then answer `status` (Mastodon: 410 Gone once the
+   * account is deleted). The returned FakeActor can still sign (its key is kept by the test).
+   */
+  removeActor(username: string, status?: 404 | 410): FakeActor;
   setInboxBehaviour(behaviour: InboxBehaviourFn | InboxBehaviourRule | null): void;
   waitForDelivery(
     predicate: (delivery: Delivery) => boolean,
@@ -111,6 +119,8 @@ export async function startFakeRemote(options: StartFakeRemoteOptions): Promise<
     instanceActor,
     objects: new Map(),
     log: new DeliveryLog(`fake ${kind} at ${origin}`),
+    incoming: [],
+    removed: new Map(),
     client: createRemoteClient({
       kind,
       instanceActor: () => instanceActor,
@@ -147,15 +157,27 @@ export async function startFakeRemote(options: StartFakeRemoteOptions): Promise<
     deliveries: state.log.deliveries,
     attempts: state.log.attempts,
     outboundRequests,
+    incomingRequests: state.incoming,
     async addActor(username, actorOptions = {}) {
       if (state.actors.has(username) || username === instanceActor.username) {
         throw new Error(`fake ${kind}: actor "${username}" exists`);
       }
       const actor = await createActor({ kind, origin, domain, username, options: actorOptions });
+      state.removed.delete(actor.id);
+      state.removed.delete(actor.keyId.split("#")[0]!);
       state.actors.set(username, actor);
       return actor;
     },
     actor: findActor,
+    removeActor(username, status = 410) {
+      const actor = findActor(username);
+      if (actor === instanceActor)
+        throw new Error(`fake ${kind}: cannot remove the instance actor`);
+      state.actors.delete(username);
+      state.removed.set(actor.id, status);
+      state.removed.set(actor.keyId.split("#")[0]!, status);
+      return actor;
+    },
     setInboxBehaviour(behaviour) {
       state.behaviour =
         behaviour === null

@@ -56,22 +56,29 @@ export function createRemoteClient(input: {
     const url = keyId.split("#")[0]!;
     const result = await get(url);
     if (result.status === 404 || result.status === 410) return null;
-    const doc = readDocument(url, result);
-    if (doc.publicKey !== undefined) return keyListedBy(doc, keyId);
-    // A standalone key document: believe its owner only if the owner lists the key back.
-    if (typeof doc.owner !== "string" || typeof doc.publicKeyPem !== "string") {
+    // A key at its own path may be served as a stub of its owner (GoToSocial), whose id differs.
+    const doc = readDocument(url, result, { idMayDiffer: true });
+    if (doc.id === url && doc.publicKey !== undefined) return keyListedBy(doc, keyId);
+    // A stub or a standalone key document: believe its owner only if the owner lists the key.
+    const ownerId = doc.id !== url ? doc.id : doc.owner;
+    const pem = doc.id !== url ? keyListedBy(doc, keyId)?.pem : doc.publicKeyPem;
+    if (typeof ownerId !== "string" || typeof pem !== "string") {
       throw new Error(`${url} is neither an actor with publicKey nor a key document`);
     }
-    const owner = await getDocument(doc.owner);
+    const owner = await getDocument(ownerId);
     const listed = keyListedBy(owner, keyId);
-    if (!listed) throw new Error(`${doc.owner} does not list key ${keyId}`);
+    if (!listed) throw new Error(`${ownerId} does not list key ${keyId}`);
     return listed;
   };
 
   return { get, getDocument, fetchKey };
 }
 
-function readDocument(url: string, result: HttpResult): JsonObject {
+function readDocument(
+  url: string,
+  result: HttpResult,
+  { idMayDiffer = false }: { idMayDiffer?: boolean } = {},
+): JsonObject {
   if (result.status !== 200) throw new Error(`GET ${url} answered ${result.status}`);
   if (!isActivityPubContentType(result.headers["content-type"])) {
     throw new Error(`GET ${url}: not ActivityPub (${result.headers["content-type"]})`);
@@ -79,7 +86,9 @@ function readDocument(url: string, result: HttpResult): JsonObject {
   const doc = parseJsonObject(result.body);
   if (!doc) throw new Error(`GET ${url}: body is not a JSON object`);
   // The id must be the URL it came from (Mastodon CVE-2024-23832).
-  if (doc.id !== url) throw new Error(`GET ${url}: document id is ${String(doc.id)}`);
+  if (doc.id !== url && !idMayDiffer) {
+    throw new Error(`GET ${url}: document id is ${String(doc.id)}`);
+  }
   return doc;
 }
 

@@ -28,6 +28,12 @@ export function createRequestHandler(state: RemoteState) {
 async function route(state: RemoteState, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? "/", state.origin);
   const path = url.pathname;
+  state.incoming.push({
+    method: req.method ?? "GET",
+    url: url.href,
+    signed: req.headers.signature !== undefined || req.headers["signature-input"] !== undefined,
+    receivedAt: new Date(),
+  });
   const json = (status: number, body: unknown, type = "application/json; charset=utf-8") => {
     res.writeHead(status, { "Content-Type": type }).end(JSON.stringify(body));
   };
@@ -63,6 +69,8 @@ async function route(state: RemoteState, req: IncomingMessage, res: ServerRespon
   }
 
   const full = `${state.origin}${path}`;
+  const gone = state.removed.get(full);
+  if (gone !== undefined) return json(gone, { error: gone === 410 ? "Gone" : "Not found" });
   const actors = allActors(state);
   // A key at its own path (GoToSocial) is public, as is the instance actor: other servers must
   // be able to verify this instance's signatures without signing themselves.

@@ -4,6 +4,7 @@ import type {
   FakeActor,
   InboxBehaviourFn,
   InboxBehaviourRule,
+  IncomingRequest,
   JsonObject,
   RemoteKind,
 } from "./types.ts";
@@ -18,6 +19,10 @@ export interface RemoteState {
   /** Objects this instance serves by id (notes and activities it sent). */
   objects: Map<string, JsonObject>;
   log: DeliveryLog;
+  /** Every request this instance received, in arrival order. */
+  incoming: IncomingRequest[];
+  /** Ids of removed actors (and their keys) with the status their URLs now answer (404/410). */
+  removed: Map<string, number>;
   client: RemoteClient;
   authorizedFetch: boolean;
   maxSkewSeconds: number;

@@ -127,6 +127,14 @@ export interface HttpResult {
   body: string;
 }
 
+/** A request another server made to this fake instance (GETs of actors, keys, WebFinger…). */
+export interface IncomingRequest {
+  method: string;
+  url: string;
+  signed: boolean;
+  receivedAt: Date;
+}
+
 export interface OutboundRequest {
   method: string;
   url: string;
