@@ -48,14 +48,3 @@ export function mediaError(
 ): MediaError {
   return detail === undefined ? { kind, status, message } : { kind, status, message, detail };
 }
-
-/**
- * Thrown only inside stream plumbing (where a value cannot travel) and turned
- * back into a `MediaError` value before leaving the module.
- */
-export class MediaFailure extends Error {
-  constructor(readonly error: MediaError) {
-    super(error.message);
-    this.name = "MediaFailure";
-  }
-}

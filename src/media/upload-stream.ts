@@ -128,6 +128,11 @@ export async function stageStream(
       }
       await file.write(chunk);
     }
+    // A cancelled reader ends like a finished body: without this a chunked
+    // upload whose client went away would pass as complete.
+    if (!outcome && options.signal?.aborted) {
+      outcome = fail("truncated", 400, "The upload was cancelled.");
+    }
     if (!outcome) {
       const rejected = await flushPending();
       if (rejected) outcome = { ok: false, error: rejected };
