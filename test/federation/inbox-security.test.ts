@@ -23,6 +23,7 @@ import {
 } from "../support/fake-remote/index.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
 import { computeDigest, signRequest } from "../support/http-signatures.ts";
+import { inboxDrained } from "./inbox-drained.ts";
 
 const BLOCKED_HOST = "127.0.0.9";
 const accept = { action: "accept", rejectMedia: false, rejectReports: false } as const;
@@ -254,7 +255,7 @@ describe("time and replay", () => {
     );
     const again = await Promise.all(Array.from({ length: 10 }, post));
     for (const r of again) expect(r.status).toBeLessThan(300);
-    await new Promise((r) => setTimeout(r, 500));
+    await inboxDrained(t.database.db);
     expect(await followStatus(replayer.id)).toEqual(["accepted"]);
     const rows = await t.database.db
       .select({ id: remoteActors.id })

@@ -1,0 +1,319 @@
+/**
+ * The follow flow end to end (INTEROP.md §3.1, §3.2): a real Haven on 127.0.0.1 and fake Mastodon
+ * and PeerTube instances that resolve, fetch, sign and verify with the rig's own (non-Fedify)
+ * implementation.
+ */
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { follows, remoteActors } from "../../src/db/schema/index.ts";
+import { createTestDatabase, type TestDatabase } from "../support/db.ts";
+import {
+  type Delivery,
+  type FakeActor,
+  type FakeRemote,
+  follow,
+  type JsonObject,
+  startFakeRemote,
+  undo,
+} from "../support/fake-remote/index.ts";
+import { startHaven, type TestHaven } from "../support/haven.ts";
+import { inboxDrained } from "./inbox-drained.ts";
+
+let t: TestDatabase;
+let haven: TestHaven;
+let owner: { token: string; accountId: string };
+let mastodon: FakeRemote;
+let peertube: FakeRemote;
+let alice: FakeActor; // Mastodon user
+let carol: FakeActor; // Mastodon user
+let dave: FakeActor; // Mastodon user
+let bob: FakeActor; // PeerTube user
+
+const api = (path: string, init: RequestInit & { token?: string } = {}) => {
+  const headers = new Headers(init.headers);
+  headers.set("Authorization", `Bearer ${init.token ?? owner.token}`);
+  if (init.body && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  return fetch(`${haven.origin}${path}`, { ...init, headers });
+};
+
+async function createChannel(name: string, extra: JsonObject = {}): Promise<void> {
+  const res = await api("/api/v1/channels", {
+    method: "POST",
+    body: JSON.stringify({ name, ...extra }),
+  });
+  expect(res.status).toBe(201);
+}
+
+interface FollowerJson {
+  id: string;
+  actor_id: string;
+  status: string;
+}
+async function listOf(channel: string, what: "followers" | "follow_requests") {
+  const res = await api(`/api/v1/channels/${channel}/${what}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as FollowerJson[];
+}
+
+/** Accepts/Rejects a remote received whose embedded Follow has this id. */
+const answersTo = (remote: FakeRemote, type: "Accept" | "Reject", followId: string) =>
+  remote.deliveries.filter(
+    (d) => d.body?.type === type && (d.body.object as JsonObject | undefined)?.id === followId,
+  );
+const waitForAnswer = (remote: FakeRemote, type: "Accept" | "Reject", followId: string) =>
+  remote.waitForDelivery(
+    (d) => d.body?.type === type && (d.body.object as JsonObject | undefined)?.id === followId,
+  );
+
+async function followRows(channel: string) {
+  const rows = await t.database.db
+    .select({ iri: remoteActors.iri, status: follows.status })
+    .from(follows)
+    .innerJoin(remoteActors, eq(remoteActors.id, follows.followerId));
+  return { channel, rows };
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  [haven, mastodon, peertube] = await Promise.all([
+    startHaven(t.database),
+    startFakeRemote({ kind: "mastodon", host: "127.0.0.2" }),
+    startFakeRemote({ kind: "peertube", host: "127.0.0.3" }),
+  ]);
+  owner = await haven.createUser("creator");
+  [alice, carol, dave, bob] = await Promise.all([
+    mastodon.addActor("alice", { name: "Alice" }),
+    mastodon.addActor("carol"),
+    mastodon.addActor("dave"),
+    peertube.addActor("bob"),
+  ]);
+  await createChannel("channel", { display_name: "Support channel" });
+  await createChannel("gated", { manually_approves_followers: true });
+  await createChannel("tube");
+});
+afterAll(async () => {
+  await haven?.close();
+  await Promise.all([mastodon?.close(), peertube?.close()]);
+  await t?.close();
+});
+beforeEach(() => {
+  expect.hasAssertions();
+});
+
+describe("a Mastodon user follows a channel", () => {
+  let group: JsonObject;
+
+  test("WebFinger (with Mastodon's loop-back check) finds the Group, shaped per INTEROP §4.2", async () => {
+    group = await mastodon.resolveWebFinger(`channel@${haven.host}`, haven.origin);
+    const id = `${haven.origin}/users/channel`;
+    const ownerId = `${haven.origin}/users/creator`;
+    expect(group).toMatchObject({
+      id,
+      type: "Group",
+      preferredUsername: "channel",
+      name: "Support channel",
+      inbox: `${id}/inbox`,
+      endpoints: { sharedInbox: `${haven.origin}/inbox` },
+      attributedTo: [{ type: "Person", id: ownerId }],
+      url: [{ type: "Link", mediaType: "text/html", href: `${haven.origin}/@channel` }],
+    });
+    for (const key of ["followers", "outbox", "following"]) {
+      expect(new URL(String(group[key])).origin).toBe(haven.origin);
+    }
+    // One key object, not an array; SPKI PEM; owned by the Group.
+    const key = group.publicKey as JsonObject;
+    expect(Array.isArray(key)).toBe(false);
+    expect(key).toMatchObject({ id: `${id}#main-key`, owner: id });
+    expect(String(key.publicKeyPem)).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+  });
+
+  test("Follow → signed Accept embedding the Follow; listed as follower; Undo removes it", async () => {
+    const activity = follow(alice, `${haven.origin}/users/channel`);
+    const res = await mastodon.send("alice", `${haven.origin}/users/channel/inbox`, activity);
+    expect(res.status).toBe(202);
+
+    const accept = await waitForAnswer(mastodon, "Accept", activity.id);
+    expect(accept).toMatchObject({
+      verified: true,
+      inbox: "personal",
+      actorUsername: "alice",
+      signer: {
+        keyId: `${haven.origin}/users/channel#main-key`,
+        owner: `${haven.origin}/users/channel`,
+      },
+    });
+    expect(accept.body).toMatchObject({
+      actor: `${haven.origin}/users/channel`,
+      object: { type: "Follow", id: activity.id, actor: alice.id },
+    });
+    const echoed = accept.body?.object as JsonObject;
+    expect(echoed.object).toBe(`${haven.origin}/users/channel`);
+
+    const followers = await listOf("channel", "followers");
+    expect(followers.map((f) => f.actor_id)).toEqual([alice.id]);
+    expect(followers[0]?.status).toBe("accepted");
+
+    // The identical delivery again (a replay or a sender's retry): one follower, nothing new.
+    // Fedify remembers processed activity ids for a day (SECURITY #6), so no second Accept.
+    const again = await mastodon.send("alice", `${haven.origin}/inbox`, activity);
+    expect(again.status).toBe(202);
+    const unfollow = await mastodon.send("alice", `${haven.origin}/inbox`, undo(alice, activity));
+    expect(unfollow.status).toBe(202);
+    await expect.poll(async () => (await listOf("channel", "followers")).length).toBe(0);
+    expect(answersTo(mastodon, "Accept", activity.id)).toHaveLength(1);
+
+    // Following again with the same Follow id (Misskey's ids are deterministic) → Accept again.
+    const refollow = await mastodon.send("alice", `${haven.origin}/users/channel/inbox`, activity);
+    expect(refollow.status).toBe(202);
+    await expect
+      .poll(() => answersTo(mastodon, "Accept", activity.id).length, { timeout: 5_000 })
+      .toBe(2);
+    expect((await listOf("channel", "followers")).map((f) => f.actor_id)).toEqual([alice.id]);
+
+    // A fresh Follow id while already following → answered with an Accept, still one row.
+    const fresh = follow(alice, `${haven.origin}/users/channel`);
+    expect((await mastodon.send("alice", `${haven.origin}/inbox`, fresh)).status).toBe(202);
+    await waitForAnswer(mastodon, "Accept", fresh.id);
+    expect((await listOf("channel", "followers")).map((f) => f.actor_id)).toEqual([alice.id]);
+  });
+});
+
+describe("a channel that approves followers by hand (SECURITY #31)", () => {
+  const gated = () => `${haven.origin}/users/gated`;
+
+  test("Follow stays pending with no Accept; a forged Accept changes nothing; authorize → Accept", async () => {
+    const activity = follow(carol, gated());
+    expect((await mastodon.send("carol", `${gated()}/inbox`, activity)).status).toBe(202);
+    await expect
+      .poll(async () => (await listOf("gated", "follow_requests")).map((f) => f.actor_id))
+      .toEqual([carol.id]);
+    expect(await listOf("gated", "followers")).toEqual([]);
+
+    // carol forges an Accept of her own Follow, "from" herself and claiming the channel.
+    const forged = {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${carol.id}#forged-accept`,
+      type: "Accept",
+      actor: carol.id,
+      object: { ...activity, "@context": undefined, actor: carol.id, object: gated() },
+    };
+    const forgedRes = await mastodon.send("carol", `${gated()}/inbox`, forged);
+    expect(forgedRes.status).toBeLessThan(300);
+    const claiming = { ...forged, id: `${carol.id}#forged-2`, actor: gated() };
+    // Signed by carol but claiming to be the channel: refused outright.
+    expect((await mastodon.send("carol", `${gated()}/inbox`, claiming)).status).toBe(401);
+
+    const requests = await listOf("gated", "follow_requests");
+    expect(requests.map((f) => f.status)).toEqual(["pending"]);
+    expect(await listOf("gated", "followers")).toEqual([]);
+    expect(answersTo(mastodon, "Accept", activity.id)).toEqual([]);
+
+    const id = requests[0]?.id;
+    const authorized = await api(`/api/v1/channels/gated/follow_requests/${id}/authorize`, {
+      method: "POST",
+    });
+    expect(authorized.status).toBe(200);
+    const accept = await waitForAnswer(mastodon, "Accept", activity.id);
+    expect(accept).toMatchObject({
+      verified: true,
+      actorUsername: "carol",
+      signer: { keyId: `${gated()}#main-key` },
+    });
+    expect((await listOf("gated", "followers")).map((f) => f.actor_id)).toEqual([carol.id]);
+    expect(await listOf("gated", "follow_requests")).toEqual([]);
+  });
+
+  test("a rejected request → Reject embedding the Follow; nothing kept", async () => {
+    const activity = follow(dave, gated());
+    expect((await mastodon.send("dave", `${gated()}/inbox`, activity)).status).toBe(202);
+    let request: FollowerJson | undefined;
+    await expect
+      .poll(async () => {
+        request = (await listOf("gated", "follow_requests")).find((f) => f.actor_id === dave.id);
+        return request !== undefined;
+      })
+      .toBe(true);
+    const rejected = await api(`/api/v1/channels/gated/follow_requests/${request?.id}/reject`, {
+      method: "POST",
+    });
+    expect(rejected.status).toBe(200);
+    const reject = await waitForAnswer(mastodon, "Reject", activity.id);
+    expect(reject).toMatchObject({ verified: true, actorUsername: "dave" });
+    expect(reject.body).toMatchObject({
+      actor: gated(),
+      object: { type: "Follow", id: activity.id, actor: dave.id },
+    });
+    expect(answersTo(mastodon, "Accept", activity.id)).toEqual([]);
+    expect((await listOf("gated", "followers")).map((f) => f.actor_id)).toEqual([carol.id]);
+    expect(await listOf("gated", "follow_requests")).toEqual([]);
+  });
+});
+
+describe("a PeerTube user subscribes to a channel", () => {
+  test("Group and owner Person resolve; the Accept goes to the Person's own inbox", async () => {
+    const group = await peertube.resolveWebFinger(`tube@${haven.host}`, haven.origin);
+    // PeerTube needs the channel's owner: a Person on the channel's host, from attributedTo.
+    const attributed = group.attributedTo as JsonObject[];
+    const ownerRef = attributed.find((a) => a.type === "Person");
+    expect(ownerRef).toBeDefined();
+    const ownerUrl = String(ownerRef?.id);
+    expect(new URL(ownerUrl).host).toBe(haven.host);
+    const person = JSON.parse((await peertube.get(ownerUrl)).body) as JsonObject;
+    expect(person).toMatchObject({
+      id: ownerUrl,
+      type: "Person",
+      preferredUsername: "creator",
+    });
+
+    const activity = follow(bob, String(group.id));
+    const res = await peertube.send("bob", String(group.inbox), activity);
+    expect(res.status).toBe(202);
+    // PeerTube signs with keyId = the actor URL and `(request-target) host date digest`.
+    const accept: Delivery = await waitForAnswer(peertube, "Accept", activity.id);
+    expect(accept).toMatchObject({
+      verified: true,
+      inbox: "personal",
+      actorUsername: "bob",
+      path: new URL(bob.inbox).pathname,
+      signer: { keyId: `${haven.origin}/users/tube#main-key` },
+    });
+    expect(peertube.deliveries.filter((d) => d.inbox === "shared")).toEqual([]);
+    expect((await listOf("tube", "followers")).map((f) => f.actor_id)).toEqual([bob.id]);
+    expect((await followRows("tube")).rows).toContainEqual({ iri: bob.id, status: "accepted" });
+  });
+});
+
+describe("an unknown handle", () => {
+  test("WebFinger and the actor URL → 404; a Follow to its inbox stores nothing", async () => {
+    const wf = await fetch(
+      `${haven.origin}/.well-known/webfinger?resource=acct:nobody@${haven.host}`,
+    );
+    expect(wf.status).toBe(404);
+    const actor = await fetch(`${haven.origin}/users/nobody`, {
+      headers: { Accept: "application/activity+json" },
+    });
+    expect(actor.status).toBe(404);
+
+    const erin = await mastodon.addActor("erin");
+    const res = await mastodon.send(
+      "erin",
+      `${haven.origin}/users/nobody/inbox`,
+      follow(erin, `${haven.origin}/users/nobody`),
+    );
+    expect([202, 404]).toContain(res.status);
+    // Also to the shared inbox, where only the Follow's object names the missing actor.
+    const shared = await mastodon.send(
+      "erin",
+      `${haven.origin}/inbox`,
+      follow(erin, `${haven.origin}/users/nobody`),
+    );
+    expect(shared.status).toBe(202);
+    await inboxDrained(t.database.db);
+    const stored = await t.database.db
+      .select({ id: remoteActors.id })
+      .from(remoteActors)
+      .where(eq(remoteActors.iri, erin.id));
+    expect(stored).toEqual([]);
+    expect(mastodon.deliveries.filter((d) => d.actorUsername === "erin")).toEqual([]);
+  });
+});
