@@ -6,3 +6,4 @@ export * from "./fedify-store.ts";
 export * from "./videos.ts";
 export * from "./moderation.ts";
 export * from "./uploads.ts";
+export * from "./interactions.ts";

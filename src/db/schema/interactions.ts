@@ -1,0 +1,112 @@
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  boolean,
+  index,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { accounts, localActors } from "./accounts.ts";
+import { remoteActors } from "./remote-actors.ts";
+import { supportVideos } from "./videos.ts";
+
+/**
+ * A reply from another server to one of our videos (or to a comment on it).
+ * Shown publicly only while `visible`; `held` waits for a channel manager,
+ * `rejected` stays hidden (kept so a re-delivery does not bring it back).
+ */
+export const videoComments = pgTable(
+  "video_comments",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The Note's id. */
+    iri: text().notNull().unique(),
+    videoId: uuid()
+      .notNull()
+      .references(() => supportVideos.id, { onDelete: "cascade" }),
+    authorId: uuid()
+      .notNull()
+      .references(() => remoteActors.id, { onDelete: "cascade" }),
+    /** The comment this one answers; null for a reply to the video itself. */
+    parentId: uuid().references((): AnyPgColumn => videoComments.id, { onDelete: "set null" }),
+    /** The `inReplyTo` as received. */
+    inReplyToIri: text().notNull(),
+    /** Sanitised HTML (src/comments/sanitize-html.ts). */
+    content: text().notNull(),
+    /** Content warning, plain text. */
+    summary: text(),
+    sensitive: boolean().notNull().default(false),
+    language: text(),
+    /** The Note's HTML page, when it has one. */
+    url: text(),
+    state: text({ enum: ["held", "visible", "rejected"] }).notNull(),
+    publishedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    editedAt: timestamp({ withTimezone: true }),
+    moderatedAt: timestamp({ withTimezone: true }),
+    moderatedBy: uuid().references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("video_comments_video_state_idx").on(t.videoId, t.state, t.publishedAt),
+    index("video_comments_author_idx").on(t.authorId),
+    index("video_comments_parent_idx").on(t.parentId),
+  ],
+);
+
+/** A Like or an Announce (boost) of one of our videos, one per actor and kind. */
+export const videoReactions = pgTable(
+  "video_reactions",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The Like/Announce activity's id. */
+    iri: text().notNull().unique(),
+    kind: text({ enum: ["like", "announce"] }).notNull(),
+    videoId: uuid()
+      .notNull()
+      .references(() => supportVideos.id, { onDelete: "cascade" }),
+    actorId: uuid()
+      .notNull()
+      .references(() => remoteActors.id, { onDelete: "cascade" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("video_reactions_actor_video_kind_key").on(t.actorId, t.videoId, t.kind),
+    index("video_reactions_video_kind_idx").on(t.videoId, t.kind),
+  ],
+);
+
+/**
+ * A report (`Flag`) from another server about our channels, videos or the
+ * comments on them. Seen only by moderators; never sent anywhere.
+ */
+export const remoteReports = pgTable(
+  "remote_reports",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The Flag activity's id. */
+    iri: text().notNull().unique(),
+    /** Who sent it (Mastodon: the instance actor), kept for moderators only. */
+    reporterIri: text().notNull(),
+    /** Host of `reporterIri`, lower-case, no port (as `remote_actors.domain`). */
+    reporterDomain: text().notNull(),
+    /** The reporter's comment, plain text. */
+    comment: text().notNull().default(""),
+    /** The Flag's `object` list as received. */
+    objectIris: text().array().notNull().default(sql`'{}'::text[]`),
+    /** The local actor reported (explicitly, or the channel of a reported video). */
+    targetActorId: uuid().references(() => localActors.id, { onDelete: "set null" }),
+    /** Our videos and the comments on them that the report names (no FK: kept as evidence). */
+    videoIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),
+    commentIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),
+    resolvedAt: timestamp({ withTimezone: true }),
+    resolvedBy: uuid().references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("remote_reports_open_idx").on(t.resolvedAt, t.createdAt),
+    index("remote_reports_reporter_domain_idx").on(t.reporterDomain),
+  ],
+);
