@@ -4,6 +4,7 @@ import {
   type Federation,
   type KvStore,
   type MessageQueue,
+  type RetryPolicy,
 } from "@fedify/fedify";
 import { findActorByHandle } from "../src/actors/actor.service.ts";
 import { INSTANCE_ACTOR_HANDLE } from "../src/actors/handle.ts";
@@ -16,6 +17,7 @@ import { registerInboxListeners } from "./inbox/listeners.ts";
 import { ActorKeyCache } from "./keys.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerPermanentFailureHandler } from "./outbound/permanent-failure.ts";
+import { registerVideoObjects } from "./videos/video-objects.ts";
 
 export interface FederationParts {
   config: Config;
@@ -28,6 +30,8 @@ export interface FederationParts {
   loaders?: DocumentLoaders;
   /** Skips Fedify's own signature verification (benchmarks only; never in production). */
   skipSignatureVerification?: boolean;
+  /** Replaces DELIVERY_RETRY_POLICY (tests use seconds instead of hours). */
+  outboxRetryPolicy?: RetryPolicy;
 }
 
 export const USER_AGENT = "Haven/0.1 (+https://github.com/haven-social/haven)";
@@ -49,16 +53,19 @@ export interface HavenFederation {
   federation: Federation<HavenContext>;
   actorDocuments: ActorDocumentCache;
   keys: ActorKeyCache;
+  /** The delivery retry policy, shared by deliveries Fedify does not make itself. */
+  outboxRetryPolicy: RetryPolicy;
 }
 
 export function createHavenFederation(parts: FederationParts): HavenFederation {
+  const outboxRetryPolicy = parts.outboxRetryPolicy ?? DELIVERY_RETRY_POLICY;
   const federation = createFederation<HavenContext>({
     kv: parts.kv,
     queue: parts.queues,
     origin: parts.config.publicUrl.origin,
     manuallyStartQueue: true,
     firstKnock: "draft-cavage-http-signatures-12",
-    outboxRetryPolicy: DELIVERY_RETRY_POLICY,
+    outboxRetryPolicy,
     inboxRetryPolicy: createExponentialBackoffPolicy({ maxAttempts: 10, maxDelay: { hours: 1 } }),
     permanentFailureStatusCodes: [404, 410],
     // Fedify refuses `userAgent`/`allowPrivateAddress` beside custom loaders;
@@ -90,9 +97,10 @@ export function createHavenFederation(parts: FederationParts): HavenFederation {
   registerCollections(federation);
   registerNodeInfo(federation);
   registerPermanentFailureHandler(federation);
+  registerVideoObjects(federation);
   registerInboxListeners(federation).setSharedKeyDispatcher(() => ({
     identifier: INSTANCE_ACTOR_HANDLE,
   }));
 
-  return { federation, actorDocuments, keys };
+  return { federation, actorDocuments, keys, outboxRetryPolicy };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Federation, KvStore, MessageQueue } from "@fedify/fedify";
+import type { Federation, KvStore, MessageQueue, RetryPolicy } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { ACCEPT_ALL, type HavenContext, type ModerationGate } from "../federation/context.ts";
@@ -14,6 +14,7 @@ import {
 import { federationMiddleware } from "../federation/http/middleware.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
+import { createVideoPublishing } from "../federation/videos/video-publisher.ts";
 import {
   enqueueInTransaction,
   PostgresKvStore,
@@ -69,6 +70,8 @@ export interface Deps extends HttpDeps {
 export interface DepsOverrides {
   database?: Database;
   moderation?: ModerationGate;
+  /** Delivery retry policy (tests: seconds instead of the ≥ 48 h default). */
+  outboxRetryPolicy?: RetryPolicy;
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
@@ -127,7 +130,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     userAgent: USER_AGENT,
   });
   const loaders = createDocumentLoaders({ safeFetch, cache: { kv } });
-  const fed = createHavenFederation({ config, kv, queues, loaders });
+  const fed = createHavenFederation({
+    config,
+    kv,
+    queues,
+    loaders,
+    ...(overrides.outboxRetryPolicy ? { outboxRetryPolicy: overrides.outboxRetryPolicy } : {}),
+  });
   const contextData: HavenContext = { db: database.db, config, events, moderation };
   return {
     config,
@@ -200,10 +209,12 @@ export function createApp(deps: Deps): Hono {
  * Resolves when `signal` aborts and in-flight jobs have finished.
  */
 export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void> {
+  const videos = createVideoPublishing(deps);
   const publish = createOutboundPublisher(
     deps.federation,
     deps.contextData,
     deps.fed.actorDocuments,
+    videos.handlers,
   );
   const logger = getLogger(["haven", "media"]);
   const processing = {
@@ -215,6 +226,7 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
   };
   await Promise.all([
     deps.federation.startQueue(deps.contextData, { signal }),
+    videos.listen(signal),
     deps.queues.media.listen(
       async (message) => {
         const job = message as BackgroundJob;

@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { Context as HonoContext, MiddlewareHandler, Next } from "hono";
 import type { HavenContext } from "../context.ts";
+import { goneIfTombstone } from "../videos/gone.ts";
 import { guardInbox } from "./inbox-guard.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
@@ -41,7 +42,7 @@ export function federationMiddleware(
         });
       },
     });
-    return mergeVary(response);
+    return mergeVary(await goneIfTombstone(path, response));
   };
 }
 

@@ -1,0 +1,144 @@
+import { tagUrl, type VideoFace } from "../videos/video-face.ts";
+import { mediaDescription } from "./video-note.ts";
+
+export const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
+
+/**
+ * PeerTube's own `@context` for a Video (server/core/helpers/activity-pub-utils.ts,
+ * `contextStore.Video`), limited to the terms we emit. PeerTube reads keys
+ * literally, but other JSON-LD consumers need the mappings to be the same.
+ */
+export const PEERTUBE_VIDEO_CONTEXT = [
+  "https://www.w3.org/ns/activitystreams",
+  "https://w3id.org/security/v1",
+  { RsaSignature2017: "https://w3id.org/security#RsaSignature2017" },
+  {
+    pt: "https://joinpeertube.org/ns#",
+    sc: "http://schema.org/",
+    Hashtag: "as:Hashtag",
+    subtitleLanguage: "sc:subtitleLanguage",
+    sensitive: "as:sensitive",
+    language: "sc:inLanguage",
+    identifier: "sc:identifier",
+    isLiveBroadcast: "sc:isLiveBroadcast",
+    uuid: { "@type": "sc:identifier", "@id": "pt:uuid" },
+    views: { "@type": "sc:Number", "@id": "pt:views" },
+    state: { "@type": "sc:Number", "@id": "pt:state" },
+    size: { "@type": "sc:Number", "@id": "pt:size" },
+    fps: { "@type": "sc:Number", "@id": "pt:fps" },
+    commentsPolicy: { "@type": "sc:Number", "@id": "pt:commentsPolicy" },
+    downloadEnabled: { "@type": "sc:Boolean", "@id": "pt:downloadEnabled" },
+    waitTranscoding: { "@type": "sc:Boolean", "@id": "pt:waitTranscoding" },
+  },
+] as const;
+
+/** PeerTube's VideoCommentPolicy: 1 enabled, 2 disabled, 3 requires approval. */
+export function peertubeCommentsPolicy(policy: VideoFace["commentsPolicy"]): 1 | 2 {
+  // Held-for-approval replies are moderated here, not by PeerTube: it only
+  // needs to know that replies may be sent (INTEROP.md §4.4).
+  return policy === "closed" ? 2 : 1;
+}
+
+const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
+
+function languageName(code: string): string {
+  try {
+    return languageNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/**
+ * The PeerTube face (INTEROP.md §4.4), checked field by field against
+ * PeerTube's `sanitizeAndCheckVideoTorrentObject`. Raw JSON on purpose:
+ * Fedify's vocabulary drops `uuid`, `views`, `commentsPolicy` and the Link
+ * `size`, so this object is served verbatim (`Video.fromJsonLd`) and posted
+ * raw when embedded (Update).
+ */
+export function buildPeerTubeVideoJson(face: VideoFace): Record<string, unknown> {
+  return { "@context": PEERTUBE_VIDEO_CONTEXT, ...peertubeVideoObject(face) };
+}
+
+/** The same object without `@context`, for embedding in an activity. */
+export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
+  const { urls } = face;
+  // PeerTube's validator: integers only (a 29.97 fps Link is dropped), and
+  // the duration parser reads the first number only, so whole seconds.
+  const height = Math.round(face.height);
+  const width = Math.round(face.width);
+  const fps = face.fps === null ? undefined : Math.max(0, Math.round(face.fps));
+  const mp4Link: Record<string, unknown> = {
+    type: "Link",
+    mediaType: "video/mp4",
+    href: urls.mp4.href,
+    height,
+    width,
+    size: Math.max(0, Math.round(face.sizeBytes ?? 0)),
+  };
+  if (fps !== undefined) mp4Link.fps = fps;
+  const video: Record<string, unknown> = {
+    type: "Video",
+    id: urls.video.href,
+    uuid: face.uuid,
+    name: face.title,
+    duration: `PT${face.durationSeconds}S`,
+    views: face.views,
+    sensitive: face.contentWarning !== null,
+    summary: face.contentWarning,
+    commentsPolicy: peertubeCommentsPolicy(face.commentsPolicy),
+    state: 1, // published
+    waitTranscoding: false,
+    downloadEnabled: true,
+    isLiveBroadcast: false,
+    published: face.published.toISOString(),
+    updated: face.updated.toISOString(),
+    tag: face.tags
+      .filter((tag) => tag.length >= 2) // PeerTube: 2–30 characters
+      .map((tag) => ({ type: "Hashtag", name: tag, href: tagUrl(face, tag).href })),
+    icon: urls.poster
+      ? [
+          {
+            type: "Image",
+            url: urls.poster.url.href,
+            mediaType: "image/jpeg",
+            width: urls.poster.width,
+            height: urls.poster.height,
+          },
+        ]
+      : [],
+    // The HTML page first: Mastodon takes the first `url` as the post's link.
+    url: [{ type: "Link", mediaType: "text/html", href: urls.watch.href }, mp4Link],
+    attachment: [
+      {
+        type: "Document",
+        mediaType: "video/mp4",
+        url: urls.mp4.href,
+        name: mediaDescription(face),
+        width,
+        height,
+      },
+    ],
+    subtitleLanguage: face.captions.map((c) => ({
+      identifier: c.language,
+      name: languageName(c.language),
+      url: [{ type: "Link", mediaType: "text/vtt", href: c.url.href }],
+    })),
+    attributedTo: [
+      { type: "Person", id: urls.owner.href },
+      { type: "Group", id: urls.channel.href },
+    ],
+    to: [PUBLIC],
+    cc: [urls.channelFollowers.href],
+  };
+  // PeerTube refuses a description under 3 characters (isVideoDescriptionValid)
+  // and the whole video with it; an absent one is fine.
+  if (face.description.trim().length >= 3) {
+    video.content = face.description;
+    video.mediaType = "text/markdown";
+  }
+  if (face.language) {
+    video.language = { identifier: face.language, name: languageName(face.language) };
+  }
+  return video;
+}

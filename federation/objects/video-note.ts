@@ -1,0 +1,85 @@
+import { Document, Hashtag, Image, LanguageString, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
+import { escapeHtml, linkHtml, renderMarkdown } from "../../src/videos/markdown.ts";
+import { tagUrl, type VideoFace } from "../videos/video-face.ts";
+
+/** Mastodon keeps at most 1,500 characters of a media description. */
+const MAX_MEDIA_DESCRIPTION = 1500;
+
+/**
+ * The Note face of a video (INTEROP.md §4.3): a native post by the channel,
+ * so Mastodon shows it to the channel's followers, collapses it behind the
+ * content warning (`summary`), and plays the MP4 inline from `attachment`
+ * (Mastodon never reads `url` for media).
+ */
+export function buildVideoNote(face: VideoFace, options: { edited?: boolean } = {}): Note {
+  const html = noteContentHtml(face);
+  const language = face.language ?? undefined;
+  // Mastodon reads `updated` as "edited at" and labels the post edited, so a
+  // fresh post carries it only once the video really changed.
+  const edited =
+    options.edited === true || face.updated.getTime() - face.published.getTime() > 1000;
+  return new Note({
+    id: face.urls.note,
+    attribution: face.urls.channel,
+    to: PUBLIC_COLLECTION,
+    cc: face.urls.channelFollowers,
+    summary: face.contentWarning,
+    sensitive: face.contentWarning !== null,
+    contents: language ? [html, new LanguageString(html, language)] : [html],
+    tags: face.tags.map((tag) => new Hashtag({ name: `#${tag}`, href: tagUrl(face, tag) })),
+    attachments: [videoDocument(face)],
+    published: toInstant(face.published),
+    updated: edited ? toInstant(face.updated) : null,
+    url: face.urls.watch,
+  });
+}
+
+/** The MP4 as Mastodon wants it: Document with mediaType, size, poster as `icon`. */
+export function videoDocument(face: VideoFace): Document {
+  const poster = face.urls.poster;
+  return new Document({
+    mediaType: "video/mp4",
+    url: face.urls.mp4,
+    name: mediaDescription(face),
+    width: face.width,
+    height: face.height,
+    icon: poster
+      ? new Image({
+          url: poster.url,
+          mediaType: "image/jpeg",
+          width: poster.width,
+          height: poster.height,
+        })
+      : null,
+  });
+}
+
+/** Title, description (Markdown → safe HTML), hashtags, and the watch link. */
+export function noteContentHtml(face: VideoFace): string {
+  const parts = [
+    `<p><strong>${escapeHtml(face.title)}</strong></p>`,
+    renderMarkdown(face.description),
+  ];
+  if (face.tags.length > 0) {
+    const links = face.tags.map(
+      (tag) =>
+        `<a href="${escapeHtml(tagUrl(face, tag).href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag)}</span></a>`,
+    );
+    parts.push(`<p>${links.join(" ")}</p>`);
+  }
+  parts.push(`<p>${linkHtml(face.urls.watch.href, escapeHtml(face.urls.watch.href))}</p>`);
+  return parts.join("");
+}
+
+/** Plain text for screen readers: the title, then the description, within Mastodon's limit. */
+export function mediaDescription(face: VideoFace): string {
+  const description = face.description.replace(/\s+/g, " ").trim();
+  const text = description ? `${face.title}: ${description}` : face.title;
+  return text.length <= MAX_MEDIA_DESCRIPTION
+    ? text
+    : `${text.slice(0, MAX_MEDIA_DESCRIPTION - 1).trimEnd()}…`;
+}
+
+export function toInstant(date: Date): Temporal.Instant {
+  return Temporal.Instant.fromEpochMilliseconds(date.getTime());
+}

@@ -1,0 +1,75 @@
+import type { Db } from "../../src/db/client.ts";
+import {
+  type FollowerRecipient,
+  listFollowerRecipients,
+} from "../../src/follows/follower-recipients.ts";
+import type { InstanceSoftwareResolver } from "./instance-software.ts";
+
+/** What Fedify's `sendActivity` takes as an explicit recipient. */
+export interface Recipient {
+  id: URL;
+  inboxId: URL;
+  endpoints: { sharedInbox: URL } | null;
+}
+
+export function toRecipient(row: FollowerRecipient): Recipient {
+  return {
+    id: new URL(row.iri),
+    inboxId: new URL(row.inboxUrl),
+    endpoints: row.sharedInboxUrl ? { sharedInbox: new URL(row.sharedInboxUrl) } : null,
+  };
+}
+
+/** Lookups of distinct instances run this many at a time. */
+const LOOKUP_CONCURRENCY = 8;
+
+/**
+ * The channel's accepted followers whose instance runs PeerTube (NodeInfo).
+ * Only they get the Video face: Mastodon would show an Announce as a second
+ * copy of the post (INTEROP.md §2).
+ */
+export async function peertubeFollowers(
+  db: Db,
+  software: InstanceSoftwareResolver,
+  channelId: string,
+): Promise<FollowerRecipient[]> {
+  const followers = await listFollowerRecipients(db, channelId);
+  const byOrigin = new Map<string, FollowerRecipient[]>();
+  for (const row of followers) {
+    const origin = safeOrigin(row.iri);
+    if (origin === null) continue;
+    const list = byOrigin.get(origin) ?? [];
+    list.push(row);
+    byOrigin.set(origin, list);
+  }
+  const origins = [...byOrigin.keys()];
+  const peertube = new Set<string>();
+  for (let i = 0; i < origins.length; i += LOOKUP_CONCURRENCY) {
+    const batch = origins.slice(i, i + LOOKUP_CONCURRENCY);
+    const answers = await Promise.all(batch.map((o) => software.isPeerTube(o)));
+    batch.forEach((o, j) => {
+      if (answers[j]) peertube.add(o);
+    });
+  }
+  return origins.filter((o) => peertube.has(o)).flatMap((o) => byOrigin.get(o) ?? []);
+}
+
+/** One entry per inbox, the shared inbox preferred, with the followers behind it. */
+export function coalesceInboxes(rows: readonly FollowerRecipient[]): Map<string, string[]> {
+  const inboxes = new Map<string, string[]>();
+  for (const row of rows) {
+    const inbox = row.sharedInboxUrl ?? row.inboxUrl;
+    const list = inboxes.get(inbox) ?? [];
+    list.push(row.iri);
+    inboxes.set(inbox, list);
+  }
+  return inboxes;
+}
+
+function safeOrigin(iri: string): string | null {
+  try {
+    return new URL(iri).origin;
+  } catch {
+    return null;
+  }
+}

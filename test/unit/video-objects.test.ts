@@ -1,0 +1,232 @@
+import { Video } from "@fedify/vocab";
+import { getDocumentLoader } from "@fedify/vocab-runtime";
+import { beforeEach, describe, expect, test } from "vitest";
+import { buildPeerTubeVideoJson } from "../../federation/objects/peertube-video.ts";
+import {
+  buildVideoNote,
+  mediaDescription,
+  noteContentHtml,
+} from "../../federation/objects/video-note.ts";
+import { pickNodeInfoLink } from "../../federation/videos/instance-software.ts";
+import { normalizeTags, type VideoFace } from "../../federation/videos/video-face.ts";
+import { renderMarkdown } from "../../src/videos/markdown.ts";
+import { peertubeVideoProblems } from "../support/peertube-video-check.ts";
+
+beforeEach(() => {
+  expect.hasAssertions();
+});
+
+const ORIGIN = "https://haven.example";
+const UUID = "5b0e8a53-2d3c-4f6e-9a1b-7c8d9e0f1a2b";
+
+function face(overrides: Partial<VideoFace> = {}): VideoFace {
+  return {
+    uuid: UUID,
+    title: "Riding the wave",
+    description: "A **short** clip about *urges*.\n\nMore: https://example.org/dbt.",
+    tags: ["bpd", "dbt"],
+    language: "en",
+    contentWarning: "mentions self-harm",
+    commentsPolicy: "approval",
+    durationSeconds: 65,
+    width: 1280,
+    height: 720,
+    fps: 29.97,
+    sizeBytes: 1_234_567,
+    published: new Date("2025-01-02T03:04:05.000Z"),
+    updated: new Date("2025-01-02T03:04:05.000Z"),
+    views: 7,
+    captions: [{ language: "fr", url: new URL(`${ORIGIN}/media/videos/${UUID}/captions/fr.vtt`) }],
+    urls: {
+      note: new URL(`${ORIGIN}/notes/${UUID}`),
+      video: new URL(`${ORIGIN}/videos/${UUID}`),
+      watch: new URL(`${ORIGIN}/videos/${UUID}`),
+      mp4: new URL(`${ORIGIN}/media/videos/${UUID}/video.mp4`),
+      poster: {
+        url: new URL(`${ORIGIN}/media/videos/${UUID}/poster.jpg`),
+        width: 1280,
+        height: 720,
+      },
+      channel: new URL(`${ORIGIN}/users/calm`),
+      channelFollowers: new URL(`${ORIGIN}/users/calm/followers`),
+      owner: new URL(`${ORIGIN}/users/ana`),
+      tagBase: new URL(`${ORIGIN}/tags/`),
+    },
+    ...overrides,
+  };
+}
+
+describe("Markdown subset", () => {
+  test("escapes every HTML construct before adding its own markup", () => {
+    const html = renderMarkdown(
+      `<script>alert(1)</script> <img src=x onerror=alert(1)> "q" & 'a'\n<iframe>`,
+    );
+    expect(html).toBe(
+      "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; &quot;q&quot; &amp; &#39;a&#39;<br>&lt;iframe&gt;</p>",
+    );
+  });
+
+  test("paragraphs, line breaks, bold, emphasis", () => {
+    expect(renderMarkdown("one **two** *three*\nfour\n\n\nfive")).toBe(
+      "<p>one <strong>two</strong> <em>three</em><br>four</p><p>five</p>",
+    );
+  });
+
+  test("links: http(s) only, with rel nofollow noopener noreferrer; others stay text", () => {
+    expect(renderMarkdown("[help](https://example.org/a?b=1&c=2)")).toBe(
+      '<p><a href="https://example.org/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">help</a></p>',
+    );
+    expect(renderMarkdown("[x](javascript:alert(1))")).toBe("<p>[x](javascript:alert(1))</p>");
+    expect(renderMarkdown('[x](https://e.org/"onmouseover=alert(1))')).not.toContain(
+      '"onmouseover',
+    );
+    expect(renderMarkdown("see https://example.org/x.")).toBe(
+      '<p>see <a href="https://example.org/x" rel="nofollow noopener noreferrer">https://example.org/x</a>.</p>',
+    );
+    expect(renderMarkdown("data:text/html,<b>x</b>")).toBe(
+      "<p>data:text/html,&lt;b&gt;x&lt;/b&gt;</p>",
+    );
+  });
+
+  test("blank input renders nothing", () => {
+    expect(renderMarkdown(" \n\n ")).toBe("");
+  });
+});
+
+describe("the Note face (Mastodon)", () => {
+  test("fields Mastodon reads: CW, sensitive, content, language, tags, attachment, url", async () => {
+    const json = (await buildVideoNote(face()).toJsonLd()) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      id: `${ORIGIN}/notes/${UUID}`,
+      type: "Note",
+      attributedTo: `${ORIGIN}/users/calm`,
+      cc: `${ORIGIN}/users/calm/followers`,
+      summary: "mentions self-harm",
+      sensitive: true,
+      url: `${ORIGIN}/videos/${UUID}`,
+      published: "2025-01-02T03:04:05Z",
+    });
+    expect(["as:Public", "https://www.w3.org/ns/activitystreams#Public"]).toContain(json.to);
+    expect(json.updated).toBeUndefined(); // not edited: Mastodon would label it "edited"
+    expect((json.contentMap as Record<string, string>).en).toBe(json.content);
+    expect(json.tag).toEqual([
+      { type: "Hashtag", name: "#bpd", href: `${ORIGIN}/tags/bpd` },
+      { type: "Hashtag", name: "#dbt", href: `${ORIGIN}/tags/dbt` },
+    ]);
+    expect(json.attachment).toMatchObject({
+      type: "Document",
+      mediaType: "video/mp4",
+      url: `${ORIGIN}/media/videos/${UUID}/video.mp4`,
+      width: 1280,
+      height: 720,
+      icon: { type: "Image", url: `${ORIGIN}/media/videos/${UUID}/poster.jpg` },
+    });
+    expect(String((json.attachment as Record<string, unknown>).name)).toMatch(/^Riding the wave/);
+  });
+
+  test("content: escaped title, rendered description, hashtag links, watch link", () => {
+    const html = noteContentHtml(face({ title: "<b>Hi</b>" }));
+    expect(html).toContain("<p><strong>&lt;b&gt;Hi&lt;/b&gt;</strong></p>");
+    expect(html).toContain("<strong>short</strong>");
+    expect(html).toContain(
+      `<a href="${ORIGIN}/tags/bpd" class="mention hashtag" rel="tag">#<span>bpd</span></a>`,
+    );
+    expect(html).toContain(`href="${ORIGIN}/videos/${UUID}"`);
+  });
+
+  test("no content warning: no summary, not sensitive; an edit carries `updated`", async () => {
+    const json = (await buildVideoNote(face({ contentWarning: null }), {
+      edited: true,
+    }).toJsonLd()) as Record<string, unknown>;
+    expect(json.summary).toBeUndefined();
+    expect(json.sensitive).toBe(false);
+    expect(json.updated).toBe("2025-01-02T03:04:05Z");
+  });
+
+  test("media description stays within Mastodon's 1,500 characters", () => {
+    expect(mediaDescription(face({ description: "x".repeat(5000) })).length).toBe(1500);
+  });
+});
+
+describe("the Video face (PeerTube)", () => {
+  test("passes PeerTube's validator; whole-second duration; integer fps", () => {
+    const json = buildPeerTubeVideoJson(face());
+    expect(peertubeVideoProblems(json)).toEqual([]);
+    expect(json).toMatchObject({
+      type: "Video",
+      id: `${ORIGIN}/videos/${UUID}`,
+      uuid: UUID,
+      duration: "PT65S",
+      views: 7,
+      commentsPolicy: 1,
+      sensitive: true,
+      summary: "mentions self-harm",
+      mediaType: "text/markdown",
+      language: { identifier: "en", name: "English" },
+      attributedTo: [
+        { type: "Person", id: `${ORIGIN}/users/ana` },
+        { type: "Group", id: `${ORIGIN}/users/calm` },
+      ],
+      subtitleLanguage: [
+        {
+          identifier: "fr",
+          name: "French",
+          url: [
+            {
+              type: "Link",
+              mediaType: "text/vtt",
+              href: `${ORIGIN}/media/videos/${UUID}/captions/fr.vtt`,
+            },
+          ],
+        },
+      ],
+    });
+    expect((json.url as unknown[])[1]).toEqual({
+      type: "Link",
+      mediaType: "video/mp4",
+      href: `${ORIGIN}/media/videos/${UUID}/video.mp4`,
+      height: 720,
+      width: 1280,
+      size: 1_234_567,
+      fps: 30,
+    });
+  });
+
+  test("closed comments → 2; a too-short description is left out rather than failing", () => {
+    const json = buildPeerTubeVideoJson(face({ commentsPolicy: "closed", description: "ok" }));
+    expect(json.commentsPolicy).toBe(2);
+    expect(json.content).toBeUndefined();
+    expect(peertubeVideoProblems(json)).toEqual([]);
+  });
+
+  test("Video.fromJsonLd serialises back verbatim (extension terms kept)", async () => {
+    const raw = buildPeerTubeVideoJson(face());
+    const loader = getDocumentLoader();
+    const video = await Video.fromJsonLd(raw, { documentLoader: loader, contextLoader: loader });
+    const out = (await video.toJsonLd()) as Record<string, unknown>;
+    expect(out).toEqual(raw);
+  });
+});
+
+describe("helpers", () => {
+  test("hashtags: '#' stripped, Mastodon's alphabet only, deduplicated", () => {
+    expect(normalizeTags(["#BPD", "bpd", "dbt skills", "self_care", "", "x".repeat(31)])).toEqual([
+      "BPD",
+      "self_care",
+    ]);
+  });
+
+  test("NodeInfo: the newest linked 2.x schema", () => {
+    expect(
+      pickNodeInfoLink({
+        links: [
+          { rel: "http://nodeinfo.diaspora.software/ns/schema/2.0", href: "https://a/2.0" },
+          { rel: "http://nodeinfo.diaspora.software/ns/schema/2.1", href: "https://a/2.1" },
+          { rel: "http://nodeinfo.diaspora.software/ns/schema/1.0", href: "https://a/1.0" },
+        ],
+      }),
+    ).toBe("https://a/2.1");
+    expect(pickNodeInfoLink({ links: [{ rel: "x", href: "https://a" }] })).toBeNull();
+    expect(pickNodeInfoLink("nope")).toBeNull();
+  });
+});
