@@ -31,6 +31,9 @@ async function runServer(config: Config, role: ProcessRole): Promise<void> {
   // A worker-only process answers only /healthz (for the container health check).
   const app = role === "worker" ? createHealthApp(deps) : createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  // Node cuts requests off after 5 minutes by default; a large upload on a
+  // slow connection needs longer (resumable uploads avoid the issue entirely).
+  if ("requestTimeout" in server) server.requestTimeout = 60 * 60 * 1000;
   logger.info("Haven ({role}) listening on {host}:{port}, public URL {url}", {
     role,
     host: config.host,
