@@ -27,6 +27,7 @@ import { type Database, openDatabase, pingDatabase } from "./db/client.ts";
 import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
 import { authRoutes } from "./http/api/auth.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
+import { uploadRoutes } from "./http/api/uploads.routes.ts";
 import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { serveMedia } from "./http/media/serve.ts";
@@ -37,6 +38,7 @@ import { LocalMediaStorage } from "./media/storage.ts";
 import { exemptList, systemResolveHost } from "./net/destination.ts";
 import { createSafeFetch, type SafeFetch } from "./net/safe-fetch.ts";
 import { deriveKey, loadSecret } from "./secret.ts";
+import { sweepExpiredUploads } from "./uploads/upload.service.ts";
 import { processVideo } from "./videos/video-processing.ts";
 
 export const EVENTS_QUEUE = "events";
@@ -187,6 +189,7 @@ export function createApp(deps: Deps): Hono {
   app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));
   app.route("/api/v1/channels", channelRoutes(deps));
   app.route("/api/v1/videos", videoRoutes(deps));
+  app.route("/api/v1/uploads", uploadRoutes(deps));
   app.on(
     ["GET", "OPTIONS"],
     "/media/:key{.+}",
@@ -224,6 +227,9 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     workDir: deps.stagingDir,
     log: (message: string, props: Record<string, unknown>) => logger.warn(message, props),
   };
+  sweepExpiredUploads(deps.database.db, signal, {
+    onError: (error) => logger.warn("Cleaning expired uploads failed: {error}", { error }),
+  });
   await Promise.all([
     deps.federation.startQueue(deps.contextData, { signal }),
     videos.listen(signal),

@@ -4,9 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { findActorById } from "../../actors/actor.service.ts";
 import { type Channel, canManageChannel, findChannel } from "../../channels/channel.service.ts";
 import { receiveMultipartUpload } from "../../media/multipart-upload.ts";
-import { probe } from "../../media/probe.ts";
 import {
-  createVideo,
   deleteVideo,
   findVideo,
   listCaptions,
@@ -20,6 +18,7 @@ import { BadBodyError, readFields } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
 import { appErrorResponse, errorResponse } from "../errors.ts";
 import { videoJson } from "./video-json.ts";
+import { publishStagedVideo } from "./video-publish.ts";
 
 /** Multipart framing and text fields on top of the file itself. */
 const FORM_OVERHEAD_BYTES = 1024 * 1024;
@@ -75,40 +74,17 @@ export function videoRoutes(deps: HttpDeps): Hono<AuthEnv> {
     const staged = [upload.value.file.path, ...upload.value.captions.map((x) => x.path)];
     const discard = () => Promise.all(staged.map((p) => rm(p, { force: true })));
     try {
-      const fields = upload.value.fields;
-      const channel = await findChannel(db, fields.channel ?? "");
-      if (!channel) {
+      const published = await publishStagedVideo(
+        deps,
+        c.get("principal").account,
+        upload.value.fields,
+        { path: upload.value.file.path, captions: upload.value.captions },
+      );
+      if (!published.ok) {
         await discard();
-        return errorResponse(
-          c,
-          fields.channel ? 404 : 400,
-          fields.channel ? "channel not found" : "channel is required",
-        );
+        return errorResponse(c, published.error.status, published.error.message);
       }
-      if (!(await canManageChannel(db, channel, c.get("principal").account))) {
-        await discard();
-        return errorResponse(c, 403, "you cannot publish to this channel");
-      }
-      const metadata = parseVideoMetadata(fields, false);
-      if (!metadata.ok) {
-        await discard();
-        return appErrorResponse(c, metadata.error);
-      }
-      // Refuse a truncated or undecodable file now, with its reason, rather
-      // than after the uploader has gone.
-      const checked = await probe(upload.value.file.path);
-      if (!checked.ok) {
-        await discard();
-        return errorResponse(c, checked.error.status, checked.error.message);
-      }
-      const video = await createVideo(db, deps.jobs, {
-        channelId: channel.id,
-        uploaderAccountId: c.get("principal").account.id,
-        metadata: metadata.value,
-        stagedPath: upload.value.file.path,
-        captions: upload.value.captions.map((x) => ({ language: x.language, path: x.path })),
-      });
-      return render(c, video, true, 202);
+      return render(c, published.value, true, 202);
     } catch (e) {
       await discard();
       throw e;
