@@ -2,8 +2,10 @@ import type { Federation } from "@fedify/fedify";
 import { isActor } from "@fedify/vocab";
 import { domainOf } from "../../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "../context.ts";
+import { actorIsGone, isSelfDelete } from "../inbox/gone-actor.ts";
 import { signedLoader } from "../inbox/loader.ts";
 import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readCapped } from "./body-limit.ts";
+import { DefaultContextRequest, lacksContext } from "./default-context.ts";
 import { KeyListingCache } from "./key-listing-cache.ts";
 import { signatureCoverageProblem } from "./signature-coverage.ts";
 import { signatureKeyId } from "./signature-key-id.ts";
@@ -96,6 +98,13 @@ export async function guardInbox(
         [...actor.publicKeyIds, ...actor.assertionMethodIds].some((k) => k.href === keyId.href);
       cache.set(actorId.href, keyId.href, listed);
     }
+    // A deleted GoToSocial account: its actor and key both answer 410. Let
+    // its self-Delete through; Fedify then cannot fetch the key either, and
+    // onUnverifiedActivity (inbox/gone-actor.ts) confirms the 410 again.
+    if (!listed && isSelfDelete(activity as Record<string, unknown>)) {
+      const ctx = federation.createContext(request, contextData);
+      listed = await actorIsGone(ctx, actorId);
+    }
     if (!listed) {
       return {
         ok: false,
@@ -103,8 +112,11 @@ export async function guardInbox(
       };
     }
   }
+  const init = { method: "POST", headers: request.headers, body };
   return {
     ok: true,
-    request: new Request(request.url, { method: "POST", headers: request.headers, body }),
+    request: lacksContext(activity)
+      ? new DefaultContextRequest(request.url, init)
+      : new Request(request.url, init),
   };
 }

@@ -3,6 +3,7 @@ import { Delete, Follow, Undo, Update } from "@fedify/vocab";
 import type { HavenContext } from "../context.ts";
 import { onDelete, onUpdate } from "./actor-lifecycle.ts";
 import { onFollow } from "./follow.ts";
+import { onUnverifiedActivity } from "./gone-actor.ts";
 import { onUndo } from "./undo.ts";
 
 /**
@@ -17,5 +18,6 @@ export function registerInboxListeners(
     .on(Follow, onFollow)
     .on(Undo, onUndo)
     .on(Update, onUpdate)
-    .on(Delete, onDelete);
+    .on(Delete, onDelete)
+    .onUnverifiedActivity(onUnverifiedActivity);
 }

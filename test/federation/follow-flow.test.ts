@@ -3,6 +3,7 @@
  * and PeerTube instances that resolve, fetch, sign and verify with the rig's own (non-Fedify)
  * implementation.
  */
+import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { follows, remoteActors } from "../../src/db/schema/index.ts";
@@ -13,6 +14,7 @@ import {
   type FakeRemote,
   follow,
   type JsonObject,
+  PUBLIC,
   startFakeRemote,
   undo,
 } from "../support/fake-remote/index.ts";
@@ -315,5 +317,54 @@ describe("an unknown handle", () => {
       .where(eq(remoteActors.iri, erin.id));
     expect(stored).toEqual([]);
     expect(mastodon.deliveries.filter((d) => d.actorUsername === "erin")).toEqual([]);
+  });
+});
+
+describe("PeerTube's other activities are answered 2xx", () => {
+  test("a context-less Announce (PeerTube's fixture), View and Create{CacheFile}", async () => {
+    const fixture = readFileSync(
+      "/work/shared/fixtures/peertube/announce-without-context.json",
+      "utf8",
+    ).replaceAll("http://localhost:9002", peertube.origin);
+    const announce = JSON.parse(fixture) as JsonObject;
+    expect(announce["@context"]).toBeUndefined();
+    expect(announce.actor).toBe(peertube.instanceActor.id);
+    const server = peertube.instanceActor;
+    const video = `${peertube.origin}/videos/watch/997111d4-e8d8-4f45-99d3-857905785d05`;
+    const context = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"];
+    const view = {
+      "@context": context,
+      id: `${video}/views/${Date.now()}`,
+      type: "View",
+      actor: server.id,
+      object: video,
+      expires: new Date(Date.now() + 60_000).toISOString(),
+    };
+    const cacheFile = {
+      "@context": [...context, { sc: "http://schema.org/", expires: "sc:expires" }],
+      id: `${peertube.origin}/redundancy/videos/${Date.now()}`,
+      type: "Create",
+      actor: server.id,
+      to: [PUBLIC],
+      object: {
+        id: `${peertube.origin}/redundancy/videos/${Date.now()}-720`,
+        type: "CacheFile",
+        object: video,
+        expires: new Date(Date.now() + 86_400_000).toISOString(),
+        url: { type: "Link", mediaType: "video/mp4", href: `${peertube.origin}/static/x.mp4` },
+      },
+    };
+    for (const activity of [announce, view, cacheFile]) {
+      const res = await peertube.send(server, `${haven.origin}/inbox`, activity);
+      const what = `${String(activity.type)} → ${res.status} ${res.body}`;
+      expect(res.status, what).toBeGreaterThanOrEqual(200);
+      expect(res.status, what).toBeLessThan(300);
+    }
+    // Read with a default context, but the signed bytes are still checked as sent.
+    const tampered = await peertube.send(server, `${haven.origin}/inbox`, announce, {
+      bodyAfterSigning: JSON.stringify({ ...announce, object: `${video}-other` }),
+    });
+    expect(tampered.status).toBe(401);
+    await inboxDrained(t.database.db);
   });
 });
