@@ -73,11 +73,21 @@ export function noteContentHtml(face: VideoFace): string {
 
 /** Plain text for screen readers: the title, then the description, within Mastodon's limit. */
 export function mediaDescription(face: VideoFace): string {
-  const description = face.description.replace(/\s+/g, " ").trim();
+  const description = markdownToPlainText(face.description);
   const text = description ? `${face.title}: ${description}` : face.title;
   return text.length <= MAX_MEDIA_DESCRIPTION
     ? text
     : `${text.slice(0, MAX_MEDIA_DESCRIPTION - 1).trimEnd()}…`;
+}
+
+/** The subset's markers removed: `[text](url)` → `text`, `**b**` → `b`, whitespace collapsed. */
+function markdownToPlainText(markdown: string): string {
+  return markdown
+    .replace(/\[([^\]\n]{1,1000})\]\([^()\s]{1,2000}\)/g, "$1")
+    .replace(/\*\*([^*\n]+)\*\*/g, "$1")
+    .replace(/\*([^*\n]+)\*/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 export function toInstant(date: Date): Temporal.Instant {

@@ -143,6 +143,12 @@ describe("the Note face (Mastodon)", () => {
     expect(json.updated).toBe("2025-01-02T03:04:05Z");
   });
 
+  test("media description: plain text (Markdown markers removed)", () => {
+    expect(
+      mediaDescription(face({ description: "A **short** [clip](https://e.org)\n\n*ok*" })),
+    ).toBe("Riding the wave: A short clip ok");
+  });
+
   test("media description stays within Mastodon's 1,500 characters", () => {
     expect(mediaDescription(face({ description: "x".repeat(5000) })).length).toBe(1500);
   });
