@@ -12,7 +12,9 @@ export interface VideoMetadata {
 }
 
 export const LIMITS = {
-  title: 200,
+  // PeerTube silently drops a remote video whose name is outside 3–120 characters.
+  titleMin: 3,
+  title: 120,
   description: 10_000,
   tags: 10,
   tag: 50,

@@ -190,7 +190,7 @@ describe("bad uploads store nothing", () => {
     ["empty file", () => new Blob([]), 400],
   ])("%s → %i", async (_name, make, status) => {
     const before = await videoCount();
-    const res = await upload(form(make(), { channel: "skills", title: "x" }));
+    const res = await upload(form(make(), { channel: "skills", title: "Test clip" }));
     expect(res.status).toBe(status);
     expect(typeof (await res.json()).error).toBe("string");
     expect(await videoCount()).toBe(before);
@@ -202,7 +202,7 @@ describe("bad uploads store nothing", () => {
     const cut = await truncatedCopy(mp4, join(work, "cut.mp4"), 0.6);
     const before = await videoCount();
     const res = await upload(
-      form(new Blob([readFileSync(cut)]), { channel: "skills", title: "x" }),
+      form(new Blob([readFileSync(cut)]), { channel: "skills", title: "Test clip" }),
     );
     expect([400, 422]).toContain(res.status);
     expect((await res.json()).error).toMatch(/cut short|damaged|could not be read/i);
@@ -220,7 +220,7 @@ describe("bad uploads store nothing", () => {
     writeFileSync(file, big);
     const before = await videoCount();
     const res = await upload(
-      form(new Blob([readFileSync(file)]), { channel: "skills", title: "x" }),
+      form(new Blob([readFileSync(file)]), { channel: "skills", title: "Test clip" }),
     );
     expect(res.status).toBe(413);
     expect(await videoCount()).toBe(before);
@@ -231,7 +231,7 @@ describe("bad uploads store nothing", () => {
     const mp4 = await makeTestVideo(work, { codec: "h264", seconds: 1 });
     const before = await videoCount();
     const res = await upload(
-      form(new Blob([readFileSync(mp4)]), { channel: "skills", title: "x" }),
+      form(new Blob([readFileSync(mp4)]), { channel: "skills", title: "Test clip" }),
       stranger.token,
     );
     expect(res.status).toBe(403);
