@@ -7,8 +7,14 @@ import { err, ok, type Result } from "../lib/result.ts";
 import type { MediaStorage } from "../media/storage.ts";
 import type { VideoMetadata } from "./video-metadata.ts";
 
-export type SupportVideo = typeof supportVideos.$inferSelect;
-export type VideoCaption = typeof videoCaptions.$inferSelect;
+import type { SupportVideo } from "./video-queries.ts";
+
+export type { SupportVideo, VideoCaption } from "./video-queries.ts";
+// One implementation of the lookups, under the names the HTTP edge uses.
+export {
+  findSupportVideo as findVideo,
+  listVideoCaptions as listCaptions,
+} from "./video-queries.ts";
 
 export const videoKeys = (id: string) => ({
   prefix: `videos/${id}/`,
@@ -52,20 +58,6 @@ export async function createVideo(
     });
     return video!;
   });
-}
-
-export async function findVideo(db: Db, id: string): Promise<SupportVideo | null> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
-  const [row] = await db.select().from(supportVideos).where(eq(supportVideos.id, id)).limit(1);
-  return row ?? null;
-}
-
-export async function listCaptions(db: Db, videoId: string): Promise<VideoCaption[]> {
-  return db
-    .select()
-    .from(videoCaptions)
-    .where(eq(videoCaptions.videoId, videoId))
-    .orderBy(videoCaptions.language);
 }
 
 /** A channel's videos, newest first. `includeUnpublished` for the channel's managers. */
