@@ -1,4 +1,4 @@
-import { and, eq, or } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { LocalActor } from "../actors/actor.service.ts";
 import type { Db } from "../db/client.ts";
 import { follows, remoteActors } from "../db/schema/index.ts";
@@ -19,8 +19,11 @@ export interface FollowRequest {
 /**
  * Records a remote Follow. Accepted at once unless the followee approves
  * followers by hand or moderation requires it; the Accept is queued in the
- * same transaction. A repeated Follow is answered again (Mastodon re-sends
- * Follow when it believes it is not following).
+ * same transaction. A new Follow (new id) from someone already following is
+ * answered again, as Mastodon does. The same Follow delivered again changes
+ * nothing and is not answered again — also when the copies arrive at once
+ * (Fedify's duplicate check is not atomic: ten concurrent copies all reach
+ * this function), which the conditional upsert below decides in the database.
  */
 export async function receiveFollow(
   db: Db,
@@ -32,15 +35,13 @@ export async function receiveFollow(
   }
   return db.transaction(async (tx) => {
     const follower = await upsertRemoteActor(tx, request.follower);
-    const [existing] = await tx
-      .select()
-      .from(follows)
-      .where(and(eq(follows.followerId, follower.id), eq(follows.followeeId, request.followee.id)));
     const needsApproval =
       request.followee.manuallyApprovesFollowers || request.requireApproval === true;
-    const status =
-      existing?.status === "accepted" ? "accepted" : needsApproval ? "pending" : "accepted";
-    const [row] = await tx
+    const status = needsApproval ? "pending" : "accepted";
+    const wasAccepted = sql`${follows.status} = 'accepted'`;
+    // Inserted, or updated because this is another Follow or it now gets accepted: a row.
+    // The same Follow again, or a pending one still pending under the same id: no row.
+    const [changed] = await tx
       .insert(follows)
       .values({
         followerId: follower.id,
@@ -51,18 +52,30 @@ export async function receiveFollow(
       })
       .onConflictDoUpdate({
         target: [follows.followerId, follows.followeeId],
-        set: { activityIri: request.activityIri, status },
+        set: {
+          activityIri: sql`excluded.activity_iri`,
+          // An accepted follower is never demoted to pending by a repeated Follow.
+          status: sql`CASE WHEN ${wasAccepted} THEN 'accepted' ELSE excluded.status END`,
+          acceptedAt: sql`CASE WHEN ${wasAccepted} THEN ${follows.acceptedAt} ELSE excluded.accepted_at END`,
+        },
+        setWhere: sql`${follows.activityIri} IS DISTINCT FROM excluded.activity_iri
+          OR (${follows.status} = 'pending' AND excluded.status = 'accepted')`,
       })
       .returning();
-    if (status === "accepted") {
+    if (changed?.status === "accepted") {
       await events.record(tx, {
         type: "follow.accepted",
-        followId: row!.id,
+        followId: changed.id,
         followerIri: follower.iri,
         followeeId: request.followee.id,
         activityIri: request.activityIri,
       });
     }
+    if (changed) return ok(changed);
+    const [row] = await tx
+      .select()
+      .from(follows)
+      .where(and(eq(follows.followerId, follower.id), eq(follows.followeeId, request.followee.id)));
     return ok(row!);
   });
 }

@@ -1,20 +1,21 @@
-import { eq, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { expect } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import { fedifyMessages } from "../../src/db/schema/index.ts";
 
 /**
- * Resolves once Haven's inbox queue is empty: every accepted delivery has been handled. Lets a
- * test assert that something did NOT happen without sleeping for a guessed time.
+ * Resolves once Haven's inbox queue (or the named queues) is empty: every accepted delivery has
+ * been handled. Lets a test assert that something did NOT happen without sleeping for a guessed
+ * time. With ["inbox", "events", "outbox"]: also every answer has been sent.
  */
-export async function inboxDrained(db: Db): Promise<void> {
+export async function inboxDrained(db: Db, queues: string[] = ["inbox"]): Promise<void> {
   await expect
     .poll(
       async () => {
         const [row] = await db
           .select({ n: sql<number>`count(*)::int` })
           .from(fedifyMessages)
-          .where(eq(fedifyMessages.queue, "inbox"));
+          .where(inArray(fedifyMessages.queue, queues));
         return row?.n;
       },
       { timeout: 10_000, interval: 25 },

@@ -255,8 +255,12 @@ describe("time and replay", () => {
     );
     const again = await Promise.all(Array.from({ length: 10 }, post));
     for (const r of again) expect(r.status).toBeLessThan(300);
-    await inboxDrained(t.database.db);
+    await inboxDrained(t.database.db, ["inbox", "events", "outbox"]);
     expect(await followStatus(replayer.id)).toEqual(["accepted"]);
+    const accepts = mastodon.deliveries.filter(
+      (d) => d.body?.type === "Accept" && (d.body.object as JsonObject).id === activity.id,
+    );
+    expect(accepts).toHaveLength(1);
     const rows = await t.database.db
       .select({ id: remoteActors.id })
       .from(remoteActors)
