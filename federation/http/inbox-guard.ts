@@ -38,8 +38,8 @@ function actorIdOf(activity: unknown): URL | null {
 /**
  * Checks made before Fedify sees an inbox POST, covering fixes Fedify 2.3.6
  * lacks (SECURITY.md): the body is capped before parsing; nothing from a
- * blocked domain is processed, and no request (not even for its key) goes
- * out to it; the signature must cover the host, target, date and digest
+ * blocked domain or account is processed, and no request (not even for its
+ * key) goes out to it; the signature must cover the host, target, date and digest
  * (see signature-coverage.ts); and the signing key must be listed by the activity's actor
  * document itself (GHSA-q9f8-5hc7-898f: a key document's `owner` claim alone
  * is not proof).
@@ -72,14 +72,17 @@ export async function guardInbox(
   if (actorId === null) return { ok: false, response: json(400, "activity has no actor") };
   const keyId = signatureKeyId(request.headers);
   if (keyId === null) return { ok: false, response: json(401, "request is not signed") };
-  const coverage = signatureCoverageProblem(request.headers, contextData.config.publicUrl.host);
+  const coverage = signatureCoverageProblem(request.headers, contextData.config.publicUrl);
   if (coverage !== null) return { ok: false, response: json(401, coverage) };
 
-  for (const host of new Set([domainOf(actorId.href), domainOf(keyId.href)])) {
-    const decision = await contextData.moderation.decideForDomain(host);
-    if (decision.action === "reject") {
-      return { ok: false, response: json(403, "this server does not federate with your domain") };
-    }
+  // The one policy decides from the ids alone, before any fetch: a suspended
+  // (or, in allowlist mode, unlisted) domain, or a blocked account.
+  const decisions = await Promise.all([
+    contextData.moderation.decideForActor(actorId.href),
+    contextData.moderation.decideForDomain(domainOf(keyId.href)),
+  ]);
+  if (decisions.some((d) => d.action === "reject")) {
+    return { ok: false, response: json(403, "this server does not federate with you") };
   }
 
   const keyDocument = new URL(keyId.href);

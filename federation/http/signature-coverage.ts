@@ -16,9 +16,10 @@ const PARAM = /^\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|(\d+))\s*$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Why the request's signature does not cover what it must, or null when it does. */
-export function signatureCoverageProblem(headers: Headers, publicHost: string): string | null {
-  const host = headers.get("host")?.toLowerCase();
-  if (host !== publicHost.toLowerCase()) return "request is not addressed to this server";
+export function signatureCoverageProblem(headers: Headers, publicUrl: URL): string | null {
+  if (hostOf(headers.get("host"), publicUrl.protocol) !== publicUrl.host) {
+    return "request is not addressed to this server";
+  }
   const cavage = headers.get("signature");
   if (cavage === null || headers.has("signature-input")) return null; // RFC 9421: Fedify checks
   const params = new Map<string, string>();
@@ -38,4 +39,14 @@ export function signatureCoverageProblem(headers: Headers, publicHost: string): 
   const date = headers.get("date");
   if (date === null || Number.isNaN(Date.parse(date))) return "Date header missing or invalid";
   return null;
+}
+
+/** The Host header as URL.host would spell it (lower case, default port dropped), or null. */
+function hostOf(header: string | null, protocol: string): string | null {
+  if (header === null || /[/?#@\s]/.test(header)) return null;
+  try {
+    return new URL(`${protocol}//${header}`).host;
+  } catch {
+    return null;
+  }
 }
