@@ -410,6 +410,15 @@ describe("malformed requests", () => {
       headers,
     });
     expect(declared.status).toBe(413);
+    // A Content-Length that claims 5 MB is refused before a byte of the body is read.
+    const claimed = await httpRequest({
+      method: "POST",
+      url: personalInbox(),
+      body: "{}",
+      headers: { ...headers, "Content-Length": String(5 * 1024 * 1024) },
+      timeoutMs: 2_000,
+    });
+    expect(claimed.status).toBe(413);
     // Chunked: no length announced, so the cap must count the bytes as they arrive.
     const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
     let sent = 0;
