@@ -27,6 +27,8 @@ import { type Database, openDatabase, pingDatabase } from "./db/client.ts";
 import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
 import { authRoutes } from "./http/api/auth.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
+import { commentRoutes } from "./http/api/comments.routes.ts";
+import { reportRoutes } from "./http/api/reports.routes.ts";
 import { uploadRoutes } from "./http/api/uploads.routes.ts";
 import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
@@ -189,6 +191,8 @@ export function createApp(deps: Deps): Hono {
   app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));
   app.route("/api/v1/channels", channelRoutes(deps));
   app.route("/api/v1/videos", videoRoutes(deps));
+  app.route("/api/v1", commentRoutes(deps));
+  app.route("/api/v1/admin/reports", reportRoutes(deps));
   app.route("/api/v1/uploads", uploadRoutes(deps));
   app.on(
     ["GET", "OPTIONS"],

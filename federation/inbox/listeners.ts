@@ -1,10 +1,17 @@
-import type { Federation, InboxListenerSetters } from "@fedify/fedify";
-import { Delete, Follow, Undo, Update } from "@fedify/vocab";
+import type { Federation, InboxContext, InboxListenerSetters } from "@fedify/fedify";
+import { Announce, Create, Delete, Flag, Follow, Like, Undo, Update } from "@fedify/vocab";
 import type { HavenContext } from "../context.ts";
 import { onDelete, onUpdate } from "./actor-lifecycle.ts";
+import { onAnnounce } from "./announce.ts";
+import { onCreate } from "./create.ts";
+import { onFlag } from "./flag.ts";
 import { onFollow } from "./follow.ts";
 import { onUnverifiedActivity } from "./gone-actor.ts";
+import { onLike } from "./like.ts";
+import { onNoteDelete } from "./note-delete.ts";
+import { onNoteUpdate } from "./note-update.ts";
 import { onUndo } from "./undo.ts";
+import { onUndoInteraction } from "./undo-interaction.ts";
 
 /**
  * One small handler per activity type. Types without a listener (PeerTube's
@@ -16,8 +23,26 @@ export function registerInboxListeners(
   return federation
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .on(Follow, onFollow)
-    .on(Undo, onUndo)
-    .on(Update, onUpdate)
-    .on(Delete, onDelete)
+    .on(Undo, onAnyUndo)
+    .on(Update, onAnyUpdate)
+    .on(Delete, onAnyDelete)
+    .on(Create, onCreate)
+    .on(Like, onLike)
+    .on(Announce, onAnnounce)
+    .on(Flag, onFlag)
     .onUnverifiedActivity(onUnverifiedActivity);
 }
+
+type Ctx = InboxContext<HavenContext>;
+
+/** Undo{Follow} (undo.ts), then Undo{Like|Announce}; each ignores the other's. */
+async function onAnyUndo(ctx: Ctx, undo: Undo): Promise<void> {
+  await onUndo(ctx, undo);
+  await onUndoInteraction(ctx, undo);
+}
+
+/** An actor updating or deleting itself (object = its own id), or else a note (a comment). */
+const onAnyUpdate = (ctx: Ctx, u: Update) =>
+  u.objectId?.href === u.actorId?.href ? onUpdate(ctx, u) : onNoteUpdate(ctx, u);
+const onAnyDelete = (ctx: Ctx, d: Delete) =>
+  d.objectId?.href === d.actorId?.href ? onDelete(ctx, d) : onNoteDelete(ctx, d);

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { INTERACTION_PURGERS } from "../comments/interaction-purgers.ts";
 import { type Db, queryRows } from "../db/client.ts";
 import { normalizeActorIri } from "./account-blocks.service.ts";
 import { recordAudit } from "./audit.ts";
@@ -47,7 +48,10 @@ const followsPurger: RemoteDataPurger = {
 };
 
 /** Built-in purgers, in order. Add new remote-data tables here. */
-export const REMOTE_DATA_PURGERS: readonly RemoteDataPurger[] = [followsPurger];
+export const REMOTE_DATA_PURGERS: readonly RemoteDataPurger[] = [
+  followsPurger,
+  ...INTERACTION_PURGERS,
+];
 
 export interface PurgeResult {
   /** Rows removed per purger name, e.g. `{follows: 12}`. */

@@ -10,6 +10,7 @@ import {
 } from "../../videos/video.service.ts";
 import { mediaUrl } from "../api/video-json.ts";
 import type { HttpDeps } from "../deps.ts";
+import { VideoComments } from "./comments.tsx";
 import { Layout } from "./layout.tsx";
 
 function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
@@ -143,6 +144,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
             dangerouslySetInnerHTML={{ __html: renderMarkdown(video.description) }}
           />
           {video.tags.length > 0 ? <p>{video.tags.map((t) => `#${t}`).join(" ")}</p> : null}
+          <VideoComments db={db} videoId={video.id} />
         </article>
       </Layout>,
     );

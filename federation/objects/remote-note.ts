@@ -1,0 +1,56 @@
+import type { Note } from "@fedify/vocab";
+import { LanguageString } from "@fedify/vocab-runtime";
+import type { CommentBody } from "../../src/comments/comment.service.ts";
+import { plainTextToHtml } from "../../src/comments/sanitize-html.ts";
+
+/** What we read from a remote reply's Note (HTML still unsanitised). */
+export interface RemoteNoteFields extends CommentBody {
+  iri: string;
+  inReplyTo: URL | null;
+  url: string | null;
+  published: Date | null;
+  updated: Date | null;
+}
+
+const toDate = (instant: { epochMilliseconds: number } | null): Date | null =>
+  instant ? new Date(instant.epochMilliseconds) : null;
+
+/**
+ * Mastodon sends `content` and `contentMap: {en: …}` with the same text;
+ * PeerTube only `content`. The language comes from the map.
+ */
+export function readRemoteNote(note: Note): RemoteNoteFields | null {
+  if (note.id == null) return null;
+  const contents = note.contents;
+  const plain = contents.find((c) => !(c instanceof LanguageString));
+  const tagged = contents.find((c): c is LanguageString => c instanceof LanguageString);
+  const summary = note.summaries[0] ?? null;
+  const url = note.url;
+  const text = (plain ?? tagged ?? "").toString();
+  return {
+    iri: note.id.href,
+    inReplyTo: note.replyTargetId,
+    // PeerTube: `content` is Markdown source, not HTML.
+    html: note.mediaType === "text/markdown" ? plainTextToHtml(text) : text,
+    summary: summary?.toString() || null,
+    sensitive: note.sensitive === true,
+    language: tagged?.locale.baseName ?? null,
+    url: url instanceof URL ? url.href : (url?.href?.href ?? null),
+    published: toDate(note.published),
+    updated: toDate(note.updated),
+  };
+}
+
+/**
+ * Whether `note` may be believed as `actor`'s own words (SECURITY #14): its
+ * id has the actor's origin and every `attributedTo` is the actor.
+ */
+export function isAuthoredBy(note: Note, actor: URL): boolean {
+  const authors = note.attributionIds;
+  return (
+    note.id != null &&
+    note.id.origin === actor.origin &&
+    authors.length > 0 &&
+    authors.every((a) => a.href === actor.href)
+  );
+}
