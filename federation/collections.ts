@@ -23,7 +23,14 @@ export function registerCollections(federation: Federation<HavenContext>): void 
       if (!actor) return null;
       const isHttp = "request" in ctx && (ctx as RequestContext<HavenContext>).request != null;
       if (cursor === null && !isHttp) {
-        const rows = await listFollowerRecipients(ctx.data.db, actor.id);
+        // Delivery: recipients the policy rejects are left out, so they never
+        // share a coalesced shared-inbox delivery either (normally their
+        // follows were purged when the block was made; this holds meanwhile).
+        const all = await listFollowerRecipients(ctx.data.db, actor.id);
+        const decisions = await Promise.all(
+          all.map((r) => ctx.data.moderation.decideForActor(r.iri)),
+        );
+        const rows = all.filter((_, i) => decisions[i]?.action !== "reject");
         return {
           items: rows.map((r) => ({
             id: new URL(r.iri),

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { Federation, KvStore, MessageQueue, RetryPolicy } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
-import { ACCEPT_ALL, type HavenContext, type ModerationGate } from "../federation/context.ts";
+import type { HavenContext, ModerationGate } from "../federation/context.ts";
 import { createDocumentLoaders } from "../federation/document-loader.ts";
 import {
   createHavenFederation,
@@ -12,22 +12,30 @@ import {
   USER_AGENT,
 } from "../federation/federation.ts";
 import { federationMiddleware } from "../federation/http/middleware.ts";
+import { refuseSuspendedHosts } from "../federation/moderation/refuse-suspended-hosts.ts";
+import {
+  type ModerationRuntime,
+  startModerationRuntime,
+} from "../federation/moderation/runtime.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
-import { createVideoPublishing } from "../federation/videos/video-publisher.ts";
 import {
   enqueueInTransaction,
   PostgresKvStore,
   PostgresMessageQueue,
 } from "../federation/storage/index.ts";
+import { createVideoPublishing } from "../federation/videos/video-publisher.ts";
 import type { TokenSettings } from "./accounts/token.service.ts";
 import { ensureInstanceActor } from "./actors/actor.service.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase, pingDatabase } from "./db/client.ts";
 import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
+import { adminRoutes } from "./http/api/admin/admin.routes.ts";
+import type { AdminModeration } from "./http/api/admin/deps.ts";
 import { authRoutes } from "./http/api/auth.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
 import { commentRoutes } from "./http/api/comments.routes.ts";
+import { instanceRoutes } from "./http/api/instance.routes.ts";
 import { reportRoutes } from "./http/api/reports.routes.ts";
 import { uploadRoutes } from "./http/api/uploads.routes.ts";
 import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
@@ -66,6 +74,10 @@ export interface Deps extends HttpDeps {
   readonly federation: Federation<HavenContext>;
   readonly contextData: HavenContext;
   readonly moderation: ModerationGate;
+  /** The cached federation policy, authorized-fetch setting, purge after changes, list sync. */
+  readonly moderationRuntime: ModerationRuntime;
+  /** The admin API's view of it. */
+  readonly moderationAdmin: AdminModeration;
   /** The one way to fetch remote URLs (SSRF checks, deadline, size cap). */
   readonly safeFetch: SafeFetch;
   close(): Promise<void>;
@@ -92,7 +104,19 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     key: await deriveKey(secret, "api-token"),
     issuer: config.publicUrl.origin,
   };
-  const moderation = overrides.moderation ?? ACCEPT_ALL;
+  const safeFetch = createSafeFetch({
+    allowPrivateAddress: config.allowPrivateAddress,
+    userAgent: USER_AGENT,
+  });
+  // The one federation policy (cached, reloaded on NOTIFY): inbox, delivery,
+  // fetch authorization and document loading all consult it.
+  const moderationRuntime = await startModerationRuntime({
+    db: database.db,
+    notifier: database.notifier,
+    localDomain: config.publicUrl.hostname,
+    safeFetch,
+  });
+  const moderation = overrides.moderation ?? moderationRuntime.policy;
   const events: OutboundEvents = {
     record: (tx, event) =>
       enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
@@ -129,11 +153,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       maxAttempts: 5,
     }),
   };
-  const safeFetch = createSafeFetch({
-    allowPrivateAddress: config.allowPrivateAddress,
-    userAgent: USER_AGENT,
+  // Nothing is ever fetched from a domain the policy rejects (every redirect hop checked).
+  const loaders = createDocumentLoaders({
+    safeFetch: refuseSuspendedHosts(safeFetch, moderation),
+    cache: { kv },
   });
-  const loaders = createDocumentLoaders({ safeFetch, cache: { kv } });
   const fed = createHavenFederation({
     config,
     kv,
@@ -156,8 +180,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     federation: fed.federation,
     contextData,
     moderation,
+    moderationRuntime,
+    moderationAdmin: moderationRuntime,
     safeFetch,
     close: async () => {
+      await moderationRuntime.close();
       safeFetch.close();
       await database.close();
     },
@@ -186,8 +213,15 @@ export function createApp(deps: Deps): Hono {
     c.header("Referrer-Policy", "same-origin");
   });
   app.route("/", createHealthApp(deps));
-  app.use("*", federationMiddleware(deps.federation, deps.contextData));
+  app.use(
+    "*",
+    federationMiddleware(deps.federation, deps.contextData, {
+      authorizedFetch: () => deps.moderationRuntime.authorizedFetch(),
+    }),
+  );
   app.route("/api/v1/auth", authRoutes(deps));
+  app.route("/api/v1/admin", adminRoutes(deps));
+  app.route("/api/v1/instance", instanceRoutes(deps));
   app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));
   app.route("/api/v1/channels", channelRoutes(deps));
   app.route("/api/v1/videos", videoRoutes(deps));
@@ -236,6 +270,8 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
   });
   await Promise.all([
     deps.federation.startQueue(deps.contextData, { signal }),
+    // Shared blocklists: due subscriptions synced every minute, what they suspend purged.
+    deps.moderationRuntime.runSubscriptionSync(signal),
     videos.listen(signal),
     deps.queues.media.listen(
       async (message) => {

@@ -4,6 +4,7 @@ import { getLogger } from "@logtape/logtape";
 import { createApp, createDeps, createHealthApp, runWorkers } from "./app.ts";
 import { parseArgs, UsageError } from "./cli/args.ts";
 import { type CliIo, channelCreate, tokenCreate, USAGE, userCreate } from "./cli/commands.ts";
+import { domainBlockCommand } from "./cli/domain-block.ts";
 import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
 import { EmbeddedDatabaseBusyError, openDatabase } from "./db/client.ts";
 import { setupLogging } from "./logging.ts";
@@ -16,6 +17,7 @@ const BOOLEAN_FLAGS = new Set([
   "obfuscate",
   "reject-media",
   "reject-reports",
+  "exclude",
 ]);
 const io: CliIo = { out: (line) => console.log(line) };
 
@@ -83,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === "token" && sub === "create")
       return await tokenCreate(config, database, args, io);
     if (command === "channel" && sub === "create") return await channelCreate(database, args, io);
+    if (command === "domain-block") return await domainBlockCommand(database, args, io);
     throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
   } finally {
     await database.close();

@@ -1,6 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import type { Context as HonoContext, MiddlewareHandler, Next } from "hono";
 import type { HavenContext } from "../context.ts";
+import { authorizeFetch } from "../moderation/fetch-authorization.ts";
 import { goneIfTombstone } from "../videos/gone.ts";
 import { guardInbox } from "./inbox-guard.ts";
 
@@ -17,7 +18,9 @@ const INBOX_PATH = /^\/(?:inbox|users\/[^/]+\/inbox)$/;
 export function federationMiddleware(
   federation: Federation<HavenContext>,
   contextData: HavenContext,
+  options: { authorizedFetch?: () => Promise<boolean> } = {},
 ): MiddlewareHandler {
+  const enabled = options.authorizedFetch ?? (async () => false);
   return async (c: HonoContext, next: Next) => {
     const path = c.req.path;
     if (!FEDERATION_PATH.test(path)) return next();
@@ -26,6 +29,9 @@ export function federationMiddleware(
       const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
       request = guarded.request;
+    } else {
+      const refused = await authorizeFetch(request, { federation, contextData, enabled });
+      if (refused) return refused;
     }
     const response = await federation.fetch(request, {
       contextData,

@@ -19,8 +19,14 @@ export const USAGE = `Usage: haven <command>
   token create NAME                  print a bearer token for member NAME
   channel create NAME --owner USER [--display-name TEXT] [--summary TEXT]
                                      create a channel owned by USER
-  domain-block add|remove|list|import|export …
-                                     manage federation blocks (see README)
+  domain-block add DOMAIN [--severity suspend|silence|noop] [--reject-media]
+                   [--reject-reports] [--private-comment TEXT] [--public-comment TEXT]
+                   [--obfuscate] [--as ADMIN]
+  domain-block remove DOMAIN [--exclude] [--as ADMIN]
+  domain-block list
+  domain-block import FILE|- [--mode merge|replace] [--apply] [--as ADMIN]
+                                     preview a blocklist; --apply (or --yes) applies it
+  domain-block export                print the blocks as Mastodon's CSV
 `;
 
 export async function userCreate(database: Database, args: ParsedArgs, io: CliIo): Promise<number> {

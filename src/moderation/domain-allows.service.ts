@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { domainAllows } from "../db/schema/index.ts";
 import { recordAudit } from "./audit.ts";
@@ -80,12 +80,19 @@ export async function listDomainAllows(db: Db, page: PageQuery = {}): Promise<Do
   if (page.maxId !== undefined) conditions.push(lt(domainAllows.id, page.maxId));
   if (page.sinceId !== undefined) conditions.push(gt(domainAllows.id, page.sinceId));
   if (page.minId !== undefined) conditions.push(gt(domainAllows.id, page.minId));
-  return db
-    .select()
-    .from(domainAllows)
-    .where(conditions.length === 0 ? undefined : and(...conditions))
-    .orderBy(desc(domainAllows.id))
-    .limit(Math.min(Math.max(page.limit ?? 100, 1), 200));
+  const where = conditions.length === 0 ? undefined : and(...conditions);
+  const limit = Math.min(Math.max(page.limit ?? 100, 1), 200);
+  if (page.minId !== undefined) {
+    // min_id pages forward from the oldest side, then reads newest first (as for blocks).
+    const rows = await db
+      .select()
+      .from(domainAllows)
+      .where(where)
+      .orderBy(asc(domainAllows.id))
+      .limit(limit);
+    return rows.reverse();
+  }
+  return db.select().from(domainAllows).where(where).orderBy(desc(domainAllows.id)).limit(limit);
 }
 
 /**

@@ -15,6 +15,7 @@ export {
   parseBlocklist,
 } from "./blocklist-parse.ts";
 export { type CombineContext, effectiveRule, mergeComments, mergeRules } from "./combine.ts";
+export * from "./consequences.ts";
 export {
   coveringDomains,
   type DomainKind,
@@ -30,6 +31,7 @@ export type { ModerationError, ModerationResult } from "./errors.ts";
 export * from "./exclusions.service.ts";
 export type { DomainImpact, FollowerCounts } from "./impact.ts";
 export * from "./import.service.ts";
+export * from "./instance-settings.service.ts";
 export * from "./mastodon.ts";
 export type { ClaimChange, EffectiveChange, Plan } from "./planner.ts";
 export * from "./policy.ts";
