@@ -46,6 +46,6 @@ export async function resolveReplyTarget(
   const video = await publishedVideoOfIri(ctx, inReplyTo);
   if (video) return { video, parent: null };
   const parent = await findCommentByIri(ctx.data.db, inReplyTo.href);
-  if (!parent || parent.video.state !== "published") return null;
+  if (parent?.video.state !== "published") return null;
   return { video: parent.video, parent: parent.comment };
 }
