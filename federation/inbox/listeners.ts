@@ -35,10 +35,14 @@ export function registerInboxListeners(
 
 type Ctx = InboxContext<HavenContext>;
 
-/** Undo{Follow} (undo.ts), then Undo{Like|Announce}; each ignores the other's. */
+/**
+ * Undo{Like|Announce}, then Undo{Follow} (undo.ts); each ignores the other's.
+ * In this order because onUndo's getObject may replace the Undo's embedded
+ * object with a fetched one, and the interaction handler reads it as sent.
+ */
 async function onAnyUndo(ctx: Ctx, undo: Undo): Promise<void> {
-  await onUndo(ctx, undo);
   await onUndoInteraction(ctx, undo);
+  await onUndo(ctx, undo);
 }
 
 /** An actor updating or deleting itself (object = its own id), or else a note (a comment). */
