@@ -18,8 +18,10 @@ const EMBEDDED_ONLY = {
 /**
  * Create{Note} replying to one of our videos (its Note or its Video) or to a
  * comment on one: a comment, held or visible per the video's policy and the
- * author's standing. Anything else is ignored. Duplicates (retries, shared
- * and personal inbox at once) end as one row: the Note id is unique.
+ * author's standing. Anything else is ignored, and so is a reply not
+ * addressed to the public (followers-only or direct: not for a public page).
+ * Duplicates (retries, shared and personal inbox at once) end as one row:
+ * the Note id is unique.
  */
 export async function onCreate(ctx: InboxContext<HavenContext>, create: Create): Promise<void> {
   const actorId = create.actorId;
@@ -37,7 +39,8 @@ export async function onCreate(ctx: InboxContext<HavenContext>, create: Create):
 
   const note = await trustedNoteOf(ctx, create, actorId);
   const fields = note ? readRemoteNote(note) : null;
-  if (!fields) return;
+  // A followers-only or direct reply was not meant for a public page.
+  if (!fields?.isPublic) return;
   const target = await resolveReplyTarget(ctx, fields.inReplyTo);
   if (!target) return;
   const state = initialCommentState(target.video.commentsPolicy, standing.action);

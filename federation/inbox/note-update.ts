@@ -25,6 +25,9 @@ export async function onNoteUpdate(ctx: InboxContext<HavenContext>, update: Upda
   if (!fields) return;
   await applyAuthorEdit(ctx.data.db, stored.comment.id, fields, {
     editedAt: fields.updated ?? new Date(),
-    state: stateAfterEdit(stored.comment.state, stored.video.commentsPolicy, standing.action),
+    // Narrowed to followers or mentions only: no longer for a public page.
+    state: fields.isPublic
+      ? stateAfterEdit(stored.comment.state, stored.video.commentsPolicy, standing.action)
+      : stateAfterEdit(stored.comment.state, "approval", standing.action),
   });
 }

@@ -1,4 +1,4 @@
-import type { Note } from "@fedify/vocab";
+import { type Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { LanguageString } from "@fedify/vocab-runtime";
 import type { CommentBody } from "../../src/comments/comment.service.ts";
 import { plainTextToHtml } from "../../src/comments/sanitize-html.ts";
@@ -10,6 +10,8 @@ export interface RemoteNoteFields extends CommentBody {
   url: string | null;
   published: Date | null;
   updated: Date | null;
+  /** Addressed to the public (Mastodon "public" or "unlisted"). */
+  isPublic: boolean;
 }
 
 const toDate = (instant: { epochMilliseconds: number } | null): Date | null =>
@@ -38,6 +40,7 @@ export function readRemoteNote(note: Note): RemoteNoteFields | null {
     url: url instanceof URL ? url.href : (url?.href?.href ?? null),
     published: toDate(note.published),
     updated: toDate(note.updated),
+    isPublic: [...note.toIds, ...note.ccIds].some((id) => id.href === PUBLIC_COLLECTION.href),
   };
 }
 

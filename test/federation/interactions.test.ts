@@ -263,6 +263,41 @@ describe("replies become comments", () => {
     }
   });
 
+  test("a Create giving only the Note's id: the Note is fetched from the author's server", async () => {
+    const reply = mastodonReply(alice, {
+      inReplyTo: noteOf(openVideo),
+      mention: mention(),
+      text: "by reference",
+    });
+    // Served the way Mastodon serves a status: a document of its own, with its @context.
+    mastodon.serve({ "@context": reply["@context"], ...reply.object });
+    await send(mastodon, alice, { ...reply, object: reply.object.id });
+    const { comment } = await waitForComment(db(), reply.object.id);
+    expect(comment.content).toContain("by reference");
+    expect(mastodon.incomingRequests.map((r) => r.url)).toContain(reply.object.id);
+  });
+
+  test("a followers-only or direct reply is not stored: it was not meant for a public page", async () => {
+    const followersOnly = mastodonReply(alice, {
+      inReplyTo: noteOf(openVideo),
+      mention: mention(),
+      text: "followers only",
+    });
+    Object.assign(followersOnly.object, { to: [alice.followers], cc: [channel.groupId] });
+    const direct = mastodonReply(alice, {
+      inReplyTo: noteOf(openVideo),
+      mention: mention(),
+      text: "just to you",
+    });
+    Object.assign(direct.object, { to: [channel.groupId], cc: [] });
+    for (const activity of [followersOnly, direct]) {
+      await send(mastodon, alice, { ...activity, to: activity.object.to, cc: activity.object.cc });
+    }
+    await inboxDrained(db());
+    expect(await commentByIri(db(), followersOnly.object.id)).toBeNull();
+    expect(await commentByIri(db(), direct.object.id)).toBeNull();
+  });
+
   test("20 concurrent deliveries of one reply to the shared and the personal inbox → one row", async () => {
     const reply = mastodonReply(alice, {
       inReplyTo: noteOf(openVideo),
