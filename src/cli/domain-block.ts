@@ -198,6 +198,7 @@ function printChanges(io: CliIo, c: ChangePreview): void {
 function printPurged(io: CliIo, purged: readonly PurgedTarget[]): void {
   for (const p of purged) {
     const removed = Object.entries(p.removed)
+      .filter(([, n]) => n > 0)
       .map(([name, n]) => `${n} ${name}`)
       .join(", ");
     io.out(`purged ${p.target} (${p.reason}): ${removed || "nothing stored"}`);
