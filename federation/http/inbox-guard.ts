@@ -116,6 +116,19 @@ export async function guardInbox(
     }
   }
   const init = { method: "POST", headers: request.headers, body };
+  // An activity's id must live on its actor's server. Fedify remembers
+  // processed ids, so a forged activity under someone else's predictable id
+  // (e.g. Mastodon's `<status>#delete`) would make their real one be skipped.
+  const activityId = (activity as { id?: unknown }).id;
+  if (activityId !== undefined) {
+    let idHost: string | null = null;
+    try {
+      idHost = typeof activityId === "string" ? new URL(activityId).host : null;
+    } catch {}
+    if (idHost !== actorId.host) {
+      return { ok: false, response: json(400, "activity id must be on the actor's server") };
+    }
+  }
   return {
     ok: true,
     request: lacksContext(activity)

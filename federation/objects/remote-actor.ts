@@ -1,4 +1,4 @@
-import { type Actor, getActorHandle } from "@fedify/vocab";
+import type { Actor } from "@fedify/vocab";
 import type { RemoteActorInput } from "../../src/remote/remote-actor.service.ts";
 
 /**
@@ -13,12 +13,10 @@ export async function toRemoteActorInput(actor: Actor): Promise<RemoteActorInput
     u != null && (u.protocol === "https:" || u.protocol === "http:") && u.hostname === host;
   if (!sameHost(actor.inboxId)) return null;
   const shared = actor.endpoints?.sharedInbox;
-  let handle = actor.preferredUsername?.toString() ?? "";
-  try {
-    handle = await getActorHandle(actor, { trimLeadingAt: true });
-  } catch {
-    handle = handle ? `${handle}@${host}` : actor.id.href;
-  }
+  // Built from the actor document alone: Fedify's getActorHandle() would make a
+  // WebFinger request outside our checked fetcher, with no deadline.
+  const username = actor.preferredUsername?.toString() ?? "";
+  const handle = /^[^\s@]{1,100}$/.test(username) ? `${username}@${actor.id.host}` : actor.id.href;
   const raw = (await actor.toJsonLd({ format: "compact" })) as Record<string, unknown>;
   const url = actor.url;
   return {

@@ -397,16 +397,13 @@ describe("origin and authorship (SECURITY 14–16)", () => {
 });
 
 /**
- * KNOWN GAP (not in this area's code): Fedify 2.3.6 drops an inbox activity as "already
- * processed" by its id alone (its queue consumer keys on origin + id, whatever
- * `withIdempotency` says), and nothing refuses an activity whose id is on another origin than
- * its actor. Mastodon's ids are predictable (`<status>#delete`, `<like>/undo`), so a junk
- * activity sent first under the author's next id silences the author's real Delete or Undo.
- * Fix: the inbox guard (federation/http/inbox-guard.ts) refuses an activity whose `id` origin
- * differs from its actor's (SECURITY.md, "Origin"). Then drop `.fails`.
+ * Fedify 2.3.6 drops an inbox activity as "already processed" by its id alone, and Mastodon's
+ * ids are predictable (`<status>#delete`, `<like>/undo`): a junk activity sent first under the
+ * author's next id would silence the author's real Delete or Undo. The inbox guard refuses an
+ * activity whose id is not on its actor's server (SECURITY.md, "Origin").
  */
 describe("activity ids on someone else's origin", () => {
-  test.fails("cannot shadow the author's own Delete", async () => {
+  test("cannot shadow the author's own Delete", async () => {
     const reply = mastodonReply(alice, {
       inReplyTo: noteOf(openVideo),
       mention: mention(),
@@ -414,7 +411,9 @@ describe("activity ids on someone else's origin", () => {
     });
     await send(mastodon, alice, reply);
     await waitForComment(db(), reply.object.id);
-    await send(evil, mallory, mastodonDelete(mallory, reply.object.id)); // alice's next id
+    // mallory's junk under alice's next id is refused at the door…
+    const squat = await evil.send(mallory, sharedInbox(), mastodonDelete(mallory, reply.object.id));
+    expect(squat.status).toBe(400);
     await inboxDrained(db());
     await send(mastodon, alice, mastodonDelete(alice, reply.object.id));
     await expect.poll(() => commentByIri(db(), reply.object.id), { timeout: 3_000 }).toBeNull();
