@@ -78,7 +78,10 @@ export interface Deps extends HttpDeps {
   readonly moderationRuntime: ModerationRuntime;
   /** The admin API's view of it. */
   readonly moderationAdmin: AdminModeration;
-  /** The one way to fetch remote URLs (SSRF checks, deadline, size cap). */
+  /**
+   * The one way to fetch remote URLs (SSRF checks, deadline, size cap), and
+   * never from a domain the federation policy rejects.
+   */
   readonly safeFetch: SafeFetch;
   close(): Promise<void>;
 }
@@ -153,11 +156,10 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       maxAttempts: 5,
     }),
   };
-  // Nothing is ever fetched from a domain the policy rejects (every redirect hop checked).
-  const loaders = createDocumentLoaders({
-    safeFetch: refuseSuspendedHosts(safeFetch, moderation),
-    cache: { kv },
-  });
+  // Nothing federation-related is ever fetched from a domain the policy
+  // rejects (every redirect hop checked): documents, keys, NodeInfo, deliveries.
+  const federationFetch = refuseSuspendedHosts(safeFetch, moderation);
+  const loaders = createDocumentLoaders({ safeFetch: federationFetch, cache: { kv } });
   const fed = createHavenFederation({
     config,
     kv,
@@ -182,7 +184,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     moderation,
     moderationRuntime,
     moderationAdmin: moderationRuntime,
-    safeFetch,
+    safeFetch: federationFetch,
     close: async () => {
       await moderationRuntime.close();
       safeFetch.close();

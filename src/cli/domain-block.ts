@@ -4,6 +4,7 @@ import type { Database } from "../db/client.ts";
 import {
   applyImport,
   applyPolicyConsequences,
+  type BlockRule,
   blockDomain,
   type ChangePreview,
   exportCsv,
@@ -189,10 +190,29 @@ function printChanges(io: CliIo, c: ChangePreview): void {
       `${t.followersCut} followers and ${t.pendingRequestsCut} follow requests would be cut`,
   );
   for (const e of c.new) io.out(`+ ${e.domain} ${e.after?.severity ?? ""}`.trimEnd());
-  for (const e of c.changed) {
-    io.out(`~ ${e.domain} ${e.before?.severity ?? "-"} -> ${e.after?.severity ?? "-"}`);
-  }
+  for (const e of c.changed) io.out(`~ ${e.domain} ${describeChange(e.before, e.after)}`);
   for (const e of c.removed) io.out(`- ${e.domain}`);
+}
+
+const FIELDS = [
+  ["severity", "severity"],
+  ["rejectMedia", "reject-media"],
+  ["rejectReports", "reject-reports"],
+  ["publicComment", "public comment"],
+  ["privateComment", "private comment"],
+  ["obfuscate", "obfuscate"],
+] as const;
+
+/** `silence -> suspend, public comment` */
+function describeChange(before: BlockRule | null, after: BlockRule | null): string {
+  const parts: string[] = [];
+  for (const [key, label] of FIELDS) {
+    const a = before?.[key] ?? null;
+    const b = after?.[key] ?? null;
+    if (a === b) continue;
+    parts.push(key === "severity" ? `${a ?? "-"} -> ${b ?? "-"}` : label);
+  }
+  return parts.join(", ");
 }
 
 function printPurged(io: CliIo, purged: readonly PurgedTarget[]): void {
