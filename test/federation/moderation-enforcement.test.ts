@@ -271,6 +271,14 @@ describe("fetching", () => {
         });
         expect(open.status, path).toBe(200);
       }
+      // Browsers are still sent to the public page.
+      const page = await httpRequest({
+        method: "GET",
+        url: channelUrl(),
+        headers: { Accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8" },
+      });
+      expect(page.status).toBe(302);
+      expect(page.headers.location).toMatch(/\/@skills$/);
       for (const path of ["/users/skills/outbox", "/users/skills/followers"]) {
         const closed = await httpRequest({
           method: "GET",
