@@ -30,6 +30,9 @@ async function readImport(
 ): Promise<{ ok: true; value: ImportBody } | { ok: false; response: Response }> {
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   const q = c.req.query();
+  if (Number(c.req.header("content-length") ?? "0") > MAX_IMPORT_BYTES) {
+    return { ok: false, response: errorResponse(c, 413, "the list is larger than 5 MiB") };
+  }
   if (type.startsWith("text/")) {
     const text = await c.req.text();
     if (text.length > MAX_IMPORT_BYTES) {
