@@ -50,7 +50,7 @@ export async function processVideo(
     .select()
     .from(supportVideos)
     .where(eq(supportVideos.id, job.videoId));
-  if (!video || video.state !== "processing") {
+  if (video?.state !== "processing") {
     await removeStaged(job);
     return;
   }

@@ -32,7 +32,9 @@ export const supportVideos = pgTable(
     language: text(),
     /** A short warning ("mentions self-harm"); also marks the video sensitive. */
     contentWarning: text(),
-    commentsPolicy: text({ enum: ["open", "approval", "closed"] }).notNull().default("open"),
+    commentsPolicy: text({ enum: ["open", "approval", "closed"] })
+      .notNull()
+      .default("open"),
     state: text({ enum: ["processing", "published", "failed", "deleted"] })
       .notNull()
       .default("processing"),
@@ -50,9 +52,7 @@ export const supportVideos = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [
-    index("support_videos_channel_published_idx").on(t.channelId, t.state, t.publishedAt),
-  ],
+  (t) => [index("support_videos_channel_published_idx").on(t.channelId, t.state, t.publishedAt)],
 );
 
 /** WebVTT captions, one per language. */
@@ -88,4 +88,3 @@ export const videoViews = pgTable(
   },
   (t) => [primaryKey({ columns: [t.videoId] })],
 );
-

@@ -43,7 +43,7 @@ export function videoRoutes(deps: HttpDeps): Hono<AuthEnv> {
   }
 
   /** The video plus whether the caller manages its channel. */
-  async function load(c: Context<AuthEnv>, id: string) {
+  async function load(_c: Context<AuthEnv>, id: string) {
     const video = await findVideo(db, id);
     if (!video || video.state === "deleted") return null;
     const channel = (await findActorById(db, video.channelId)) as Channel | null;

@@ -105,7 +105,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
 
   async function published(id: string) {
     const video = await findVideo(db, id);
-    if (!video || video.state !== "published") return null;
+    if (video?.state !== "published") return null;
     const channel = await findActorById(db, video.channelId);
     if (!channel) return null;
     return { video, channel, captions: await listCaptions(db, video.id) };
