@@ -55,8 +55,17 @@ export function federationMiddleware(
 function mergeVary(response: Response): Response {
   const vary = response.headers.get("Vary");
   if (vary?.toLowerCase().includes("accept")) return response;
+  const value = vary ? `${vary}, Accept` : "Accept";
+  try {
+    // In place: a new Response around `response.body` is a stream, which takes
+    // @hono/node-server off its fast path (bench/, S5 WebFinger).
+    response.headers.set("Vary", value);
+    return response;
+  } catch {
+    // immutable headers (e.g. a fetched response): copy as below
+  }
   const headers = new Headers(response.headers);
-  headers.set("Vary", vary ? `${vary}, Accept` : "Accept");
+  headers.set("Vary", value);
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
