@@ -50,6 +50,14 @@ test("embedded PGlite: CLI sets up, server migrates and answers WebFinger; CLI r
   const user = await run(["user", "create", "founder", "--admin"], env);
   expect(user.code).toBe(0);
   expect(user.stdout).toMatch(/password: \S{12,}/);
+  const password = /password: (\S+)/.exec(user.stdout)![1]!;
+  const piped = await run(
+    ["user", "create", "helper", "--password-stdin"],
+    env,
+    "a long enough secret\n",
+  );
+  expect(piped.code).toBe(0);
+  expect(piped.stdout).not.toMatch(/password:/);
   const channel = await run(["channel", "create", "first_steps", "--owner", "founder"], env);
   expect(channel.stdout).toContain("created channel first_steps");
 
@@ -70,6 +78,19 @@ test("embedded PGlite: CLI sets up, server migrates and answers WebFinger; CLI r
   );
   expect(wf.status).toBe(200);
   expect((await wf.json()).links[0].href).toBe(`http://localhost:${port}/users/first_steps`);
+
+  // The printed and the piped passwords both log in.
+  for (const [username, pw] of [
+    ["founder", password],
+    ["helper", "a long enough secret"],
+  ]) {
+    const login = await fetch(`${origin}/api/v1/auth/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username, password: pw }),
+    });
+    expect(login.status).toBe(200);
+  }
 
   const busy = await run(["user", "create", "second"], env);
   expect(busy.code).toBe(2);
