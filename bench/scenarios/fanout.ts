@@ -35,7 +35,13 @@ export async function havenFanout(
   a: Audience,
   via: Trigger,
   channel: Channel,
-  o: { expected: number; timeoutMs: number; deadHosts?: boolean },
+  o: {
+    expected: number;
+    timeoutMs: number;
+    deadHosts?: boolean;
+    /** Runs once the expected POSTs arrived, before waiting for the queues to empty. */
+    onDrained?: () => Promise<void>;
+  },
 ): Promise<HavenDrain> {
   await a.sink.call("arm");
   const cpuBefore = await b.havenCpu();
@@ -49,10 +55,11 @@ export async function havenFanout(
     reached.healthy >= o.expected,
     `only ${reached.healthy} of ${o.expected} expected POSTs reached the sinks within ${o.timeoutMs / 1000} s`,
   );
+  const cpu = cpuPerOp(cpuBefore, await b.havenCpu(), o.expected);
+  await o.onDrained?.();
   // With dead hosts, their deliveries stay in flight: wait for the rest only.
   if (o.deadHosts) await b.waitQueuesIdle(["events", "fanout"], 60_000);
   else await b.waitQueuesIdle(FANOUT_QUEUES, 60_000);
-  const cpu = cpuPerOp(cpuBefore, await b.havenCpu(), o.expected);
   const report = await a.sink.call<SinkReport>("settle", { quietMs: 400 });
   return {
     drainMs: reached.lastHealthyAt - published.startedAt,

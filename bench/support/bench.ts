@@ -9,8 +9,9 @@ import { issueToken } from "../../src/accounts/token.service.ts";
 import { createDeps, type Deps } from "../../src/app.ts";
 import { type Channel, createChannel } from "../../src/channels/channel.service.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
-import { openPostgres, queryRows } from "../../src/db/client.ts";
+import { queryRows } from "../../src/db/client.ts";
 import { cpuSeconds } from "./cpu.ts";
+import { openOrchestratorDatabase } from "./database.ts";
 import type { BenchOptions } from "./options.ts";
 import { type HavenProcess, startHavenProcess } from "./processes.ts";
 import { forkChild, type RpcChild } from "./rpc.ts";
@@ -110,7 +111,7 @@ export class Bench {
       LOG_LEVEL: "warning",
     };
     const config = loadConfig({ ...env, PORT: String(webPort) });
-    const deps = await createDeps(config, { database: openPostgres(databaseUrl, { max: 4 }) });
+    const deps = await createDeps(config, { database: openOrchestratorDatabase(databaseUrl) });
     const bench = new Bench({ options, dataDir, databaseUrl, databaseName, config, deps, env });
     try {
       await bench.#seedBase();
@@ -255,21 +256,22 @@ export class Bench {
   }
 
   /**
-   * CPU seconds used so far by Haven: its web and worker processes and the
-   * database backends serving them (application_name "haven"). Differences
+   * CPU seconds used so far by Haven: its web and worker processes and each
+   * database session serving them (application_name "haven"). Differences
    * of two readings give the CPU cost of a run, which a noisy machine
    * disturbs far less than it disturbs throughput.
    */
-  async havenCpu(): Promise<{ web: number; worker: number; db: number }> {
+  async havenCpu(): Promise<CpuSnapshot> {
     const rows = await queryRows<{ pid: number }>(
       this.db,
       sql`SELECT pid FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = 'haven' AND pid <> pg_backend_pid()`,
+          WHERE datname = current_database() AND application_name = 'haven'`,
     );
-    let db = 0;
-    for (const { pid } of rows) db += cpuSeconds(pid);
-    // Backends that ended are lost; count the live ones (pools keep theirs open).
-    return { web: cpuSeconds(this.web.pid), worker: cpuSeconds(this.worker.pid), db };
+    return {
+      web: cpuSeconds(this.web.pid),
+      worker: cpuSeconds(this.worker.pid),
+      db: new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)])),
+    };
   }
 
   /** Fails the run if a Haven process died. */
@@ -304,13 +306,22 @@ export interface CpuCost {
   db: number;
 }
 
+export interface CpuSnapshot {
+  web: number;
+  worker: number;
+  /** CPU seconds per database backend pid. */
+  db: Map<number, number>;
+}
+
 /** Milliseconds of CPU per operation between two `havenCpu()` readings. */
-export function cpuPerOp(before: CpuCost, after: CpuCost, ops: number): CpuCost {
-  const per = (a: number, b: number) => ((b - a) / ops) * 1000;
+export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): CpuCost {
+  let db = 0;
+  // A session opened during the run spent all its CPU in it; one that closed is lost.
+  for (const [pid, seconds] of after.db) db += seconds - (before.db.get(pid) ?? 0);
   return {
-    web: per(before.web, after.web),
-    worker: per(before.worker, after.worker),
-    db: per(before.db, after.db),
+    web: ((after.web - before.web) / ops) * 1000,
+    worker: ((after.worker - before.worker) / ops) * 1000,
+    db: (db / ops) * 1000,
   };
 }
 

@@ -11,21 +11,3 @@ export function cpuSeconds(pid: number): number {
     return 0;
   }
 }
-
-/** CPU used by a set of processes between `start()` and `stop()`. */
-export function cpuMeter(pids: () => number[] | Promise<number[]>) {
-  let before = new Map<number, number>();
-  const read = async () => new Map((await pids()).map((pid) => [pid, cpuSeconds(pid)]));
-  return {
-    async start() {
-      before = await read();
-    },
-    async stop(): Promise<number> {
-      const after = await read();
-      let total = 0;
-      // A process that appeared during the run used all its CPU in it.
-      for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-      return total;
-    },
-  };
-}
