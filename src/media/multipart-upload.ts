@@ -1,13 +1,15 @@
 import { rm } from "node:fs/promises";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import { fail, type MediaError, type MediaResult, mediaError, ok } from "./media-error.ts";
 import {
+  DEFAULT_IDLE_TIMEOUT_MS,
   type StagedFile,
   type StagedVideo,
   stageStream,
   stageVideoUpload,
+  stalledMessage,
 } from "./upload-stream.ts";
 import { DEFAULT_MAX_CAPTION_BYTES, validateWebVttFile } from "./webvtt.ts";
 
@@ -26,6 +28,11 @@ export interface MultipartUploadOptions {
   /** Default 16. */
   readonly maxCaptions?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Give up (400, every staged part removed) when the body stops moving for
+   * this many ms; default `DEFAULT_IDLE_TIMEOUT_MS` (60 s), `Infinity` never.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface StagedCaption extends StagedFile {
@@ -60,6 +67,7 @@ export async function receiveMultipartUpload(
   const maxFieldBytes = options.maxFieldBytes ?? 64 * 1024;
   const maxCaptions = options.maxCaptions ?? 16;
   const maxCaptionBytes = options.maxCaptionBytes ?? DEFAULT_MAX_CAPTION_BYTES;
+  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
 
   let parser: busboy.Busboy;
   try {
@@ -121,7 +129,11 @@ export async function receiveMultipartUpload(
       stream.resume();
       return;
     }
-    const stageOptions = { stagingDir: options.stagingDir, signal: abort.signal };
+    const stageOptions = {
+      stagingDir: options.stagingDir,
+      signal: abort.signal,
+      idleTimeoutMs: idleMs,
+    };
     if (name === fileField) {
       if (sawFile) return refusePart(stream, `Only one "${fileField}" part is allowed.`);
       sawFile = true;
@@ -167,12 +179,31 @@ export async function receiveMultipartUpload(
   parser.on("filesLimit", () => bad("Too many files."));
   parser.on("partsLimit", () => bad("Too many form parts."));
 
+  // A client that stalls between or inside non-file parts holds no staged
+  // file, but would hold the handler until the server's request timeout.
+  // (This clock also runs while a slow disk holds the stream back.)
+  const idle = Number.isFinite(idleMs)
+    ? setTimeout(
+        () =>
+          failWith(
+            mediaError("truncated", 400, stalledMessage(idleMs), `no data for ${idleMs} ms`),
+          ),
+        idleMs,
+      )
+    : undefined;
+  const moving = new Transform({
+    transform(chunk, _encoding, callback) {
+      idle?.refresh();
+      callback(null, chunk);
+    },
+  });
+
   const source = body instanceof Readable ? body : Readable.fromWeb(body as never);
   // Errors reach us through pipeline() while it runs; these keep late ones
   // (after an abort settled it) from becoming uncaught exceptions.
   parser.on("error", () => {});
   source.on("error", () => {});
-  await pipeline(source, parser, { signal: abort.signal }).catch((error: unknown) => {
+  await pipeline(source, moving, parser, { signal: abort.signal }).catch((error: unknown) => {
     if (!firstError) {
       failWith(
         mediaError(
@@ -184,6 +215,7 @@ export async function receiveMultipartUpload(
       );
     }
   });
+  clearTimeout(idle);
   await Promise.allSettled(tasks);
   const video = result.video;
   if (!firstError && !video) bad(`The form has no "${fileField}" part.`);

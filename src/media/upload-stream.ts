@@ -8,6 +8,9 @@ import { SNIFF_BYTES, type SniffResult, sniffContainer } from "./sniff.ts";
 /** A request body in any of the shapes Node and Hono hand out. */
 export type UploadBody = ReadableStream<Uint8Array> | Readable | AsyncIterable<Uint8Array>;
 
+/** How long an upload may go without a single byte arriving before it is given up. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
 export interface StageOptions {
   /** Directory for staged files; created (mode 0700) if missing. */
   readonly stagingDir: string;
@@ -15,7 +18,15 @@ export interface StageOptions {
   readonly maxBytes: number;
   /** The sender's declared length (Content-Length), if any: a shorter body is truncated. */
   readonly expectedBytes?: number;
+  /** Fires when the client is gone (the request's signal): the upload is dropped. */
   readonly signal?: AbortSignal;
+  /**
+   * Give up (400 "truncated", nothing kept) when no byte arrives for this many ms, so a
+   * client that stalls without closing its connection does not hold a
+   * handler and an open file until the server's request timeout. Default
+   * `DEFAULT_IDLE_TIMEOUT_MS` (60 s); `Infinity` waits forever.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface StagedFile {
@@ -70,44 +81,60 @@ export interface StageStreamOptions extends StageOptions {
   readonly suffix?: string;
 }
 
-/** The generic part of `stageVideoUpload`, also used for caption files. */
+/**
+ * The generic part of `stageVideoUpload`, also used for caption files. The
+ * file is created only once there is something to keep: with `inspectHead`,
+ * when the head has been accepted. A body that is refused, empty, cancelled
+ * or stalled before that point never touches the disk.
+ */
 export async function stageStream(
   body: UploadBody,
   options: StageStreamOptions,
 ): Promise<MediaResult<StagedFile>> {
   // Take hold of the body before the first await, so an error it emits
   // meanwhile is kept for the loop below instead of going unhandled.
-  const chunks = iterate(body, options.signal);
+  const reader = readBody(body, options.signal, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   const dir = resolve(options.stagingDir);
-  let file: FileHandle;
-  let path: string;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    path = join(dir, `${randomBytes(16).toString("hex")}${options.suffix ?? ".upload"}`);
-    file = await open(path, "wx", 0o600);
   } catch (error) {
-    chunks.release();
-    if (body instanceof Readable) body.destroy();
+    reader.release();
     return fail("processing_failed", 500, "The upload could not be stored.", String(error));
   }
+  // Set once the first accepted bytes are written.
+  const staged: { file?: FileHandle; path?: string } = {};
   const hash = createHash("sha256");
   let bytes = 0;
   let pending: Uint8Array[] | null = options.inspectHead ? [] : null;
   let pendingBytes = 0;
   let outcome: MediaResult<StagedFile> | null = null;
 
+  const write = async (chunk: Uint8Array): Promise<void> => {
+    if (!staged.file) {
+      // The client may have left while the head was being inspected.
+      if (options.signal?.aborted) throw new UploadCancelled();
+      try {
+        staged.path = join(dir, `${randomBytes(16).toString("hex")}${options.suffix ?? ".upload"}`);
+        staged.file = await open(staged.path, "wx", 0o600);
+      } catch (error) {
+        throw new StagingFailed(error);
+      }
+    }
+    await staged.file.write(chunk);
+  };
+
   const flushPending = async (): Promise<MediaError | null> => {
     if (!pending) return null;
     const head = Buffer.concat(pending).subarray(0, SNIFF_BYTES);
     const rejected = bytes > 0 ? (options.inspectHead?.(head) ?? null) : null;
     if (rejected) return rejected;
-    for (const chunk of pending) await file.write(chunk);
+    for (const chunk of pending) await write(chunk);
     pending = null;
     return null;
   };
 
   try {
-    for await (const chunk of chunks.iterable) {
+    for (let chunk = await reader.read(); chunk; chunk = await reader.read()) {
       if (chunk.byteLength === 0) continue;
       bytes += chunk.byteLength;
       if (bytes > options.maxBytes) {
@@ -126,13 +153,11 @@ export async function stageStream(
         }
         continue;
       }
-      await file.write(chunk);
+      await write(chunk);
     }
-    // A cancelled reader ends like a finished body: without this a chunked
-    // upload whose client went away would pass as complete.
-    if (!outcome && options.signal?.aborted) {
-      outcome = fail("truncated", 400, "The upload was cancelled.");
-    }
+    // A body cancelled by someone else ends like a finished one: without
+    // this a chunked upload whose client went away would pass as complete.
+    if (!outcome && options.signal?.aborted) throw new UploadCancelled();
     if (!outcome) {
       const rejected = await flushPending();
       if (rejected) outcome = { ok: false, error: rejected };
@@ -144,21 +169,31 @@ export async function stageStream(
           "The upload ended before all of the announced bytes arrived.",
           `expected ${options.expectedBytes}, got ${bytes}`,
         );
+      } else if (!staged.file || !staged.path) {
+        throw new Error("stageStream accepted bytes without writing them");
       } else {
-        await file.sync();
-        outcome = ok({ path, bytes, sha256: hash.digest("hex") });
+        await staged.file.sync();
+        outcome = ok({ path: staged.path, bytes, sha256: hash.digest("hex") });
       }
     }
   } catch (error) {
-    outcome = options.signal?.aborted
-      ? fail("truncated", 400, "The upload was cancelled.")
-      : isFsError(error)
-        ? fail("processing_failed", 500, "The upload could not be stored.", String(error))
-        : fail("truncated", 400, "The upload was interrupted before it finished.", String(error));
+    outcome =
+      error instanceof UploadStalled
+        ? fail("truncated", 400, error.message, `no data for ${error.idleMs} ms`)
+        : error instanceof UploadCancelled || options.signal?.aborted
+          ? fail("truncated", 400, "The upload was cancelled.")
+          : error instanceof StagingFailed || isFsError(error)
+            ? fail("processing_failed", 500, "The upload could not be stored.", String(error))
+            : fail(
+                "truncated",
+                400,
+                "The upload was interrupted before it finished.",
+                String(error),
+              );
   } finally {
-    chunks.release();
-    await file.close().catch(() => {});
-    if (!outcome?.ok) await rm(path, { force: true });
+    reader.release();
+    await staged.file?.close().catch(() => {});
+    if (!outcome?.ok && staged.path) await rm(staged.path, { force: true });
   }
   return outcome;
 }
@@ -175,50 +210,138 @@ function isFsError(error: unknown): boolean {
   return typeof code === "string" && /^E(NOSPC|DQUOT|ACCES|PERM|ROFS|IO|MFILE|NFILE)$/.test(code);
 }
 
+/** The client went away (the request's signal fired). */
+class UploadCancelled extends Error {
+  constructor() {
+    super("The upload was cancelled.");
+  }
+}
+
+/** "The upload stalled: nothing arrived for 60 seconds." */
+export function stalledMessage(idleMs: number): string {
+  const wait = idleMs >= 1000 ? `${Math.round(idleMs / 1000)} seconds` : `${idleMs} ms`;
+  return `The upload stalled: nothing arrived for ${wait}.`;
+}
+
+/** No byte arrived within the idle deadline. */
+class UploadStalled extends Error {
+  constructor(readonly idleMs: number) {
+    super(stalledMessage(idleMs));
+  }
+}
+
+/** The staged file could not be created. */
+class StagingFailed extends Error {
+  constructor(cause: unknown) {
+    super(String(cause), { cause });
+  }
+}
+
+interface BodyReader {
+  /**
+   * The next chunk, or null at the end of the body. Rejects when the body
+   * fails, when `signal` fires (`UploadCancelled`) and when nothing arrives
+   * for `idleMs` (`UploadStalled`); the body is cancelled in the last two cases.
+   */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading; see `sourceOf`. Safe to call more than once. */
+  release(): void;
+}
+
+/** Reads any body shape chunk by chunk, bounded by `signal` and an idle deadline. */
+function readBody(body: UploadBody, signal: AbortSignal | undefined, idleMs: number): BodyReader {
+  const source = sourceOf(body);
+  return {
+    async read() {
+      if (signal?.aborted) {
+        source.cancel(signal.reason);
+        throw new UploadCancelled();
+      }
+      const next = source.next();
+      // If a deadline wins the race, the read it abandons may still reject.
+      next.catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      const stop = new Promise<never>((_, reject) => {
+        const give = (error: Error) => {
+          source.cancel(error);
+          reject(error);
+        };
+        onAbort = () => give(new UploadCancelled());
+        signal?.addEventListener("abort", onAbort, { once: true });
+        if (Number.isFinite(idleMs))
+          timer = setTimeout(() => give(new UploadStalled(idleMs)), idleMs);
+      });
+      try {
+        return await Promise.race([next, stop]);
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener("abort", onAbort);
+      }
+    },
+    release: () => source.release(),
+  };
+}
+
+interface ChunkSource {
+  next(): Promise<Uint8Array | null>;
+  /** Abandon the body: the upload failed and will not be read any further. */
+  cancel(reason: unknown): void;
+  release(): void;
+}
+
 /**
  * One way to read every body shape. `release` stops reading without tearing
  * the connection down: for a web stream it only cancels our reader (Hono's
  * Node adapter then drains or closes the socket after the response), so the
- * client still receives the 413/415.
+ * client still receives the 413/415; a Node stream left unfinished is
+ * destroyed, as `for await` would.
  */
-function iterate(
-  body: UploadBody,
-  signal: AbortSignal | undefined,
-): { iterable: AsyncIterable<Uint8Array>; release: () => void } {
+function sourceOf(body: UploadBody): ChunkSource {
+  let done = false;
+  let released = false;
   if (body instanceof ReadableStream) {
     const reader = body.getReader();
-    let done = false;
-    const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const cancel = (reason?: unknown) => {
+      if (done) return;
+      done = true;
+      reader.cancel(reason).catch(() => {});
+    };
     return {
-      iterable: {
-        async *[Symbol.asyncIterator]() {
-          while (true) {
-            if (signal?.aborted) throw signal.reason ?? new Error("aborted");
-            const next = await reader.read();
-            if (next.done) {
-              done = true;
-              return;
-            }
-            yield next.value;
-          }
-        },
+      async next() {
+        const chunk = await reader.read();
+        if (chunk.done) done = true;
+        return chunk.done ? null : chunk.value;
       },
+      cancel,
       release() {
-        signal?.removeEventListener("abort", onAbort);
-        if (!done) reader.cancel().catch(() => {});
+        if (released) return;
+        released = true;
+        cancel();
         reader.releaseLock();
       },
     };
   }
-  if (body instanceof Readable) {
-    body.on("error", () => {}); // seen by the for-await loop; see stageStream
-    const onAbort = () => body.destroy(signal?.reason ?? new Error("aborted"));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    return {
-      iterable: body,
-      release: () => signal?.removeEventListener("abort", onAbort),
-    };
-  }
-  return { iterable: body, release: () => {} };
+  if (body instanceof Readable) body.on("error", () => {}); // seen through next(); see stageStream
+  const iterator = body[Symbol.asyncIterator]();
+  const cancel = (reason?: unknown) => {
+    if (done) return;
+    done = true;
+    if (body instanceof Readable) body.destroy(reason instanceof Error ? reason : undefined);
+    // An async generator busy in an await only returns once that settles: don't wait.
+    else Promise.resolve(iterator.return?.()).catch(() => {});
+  };
+  return {
+    async next() {
+      const chunk = await iterator.next();
+      if (chunk.done) done = true;
+      return chunk.done ? null : chunk.value;
+    },
+    cancel,
+    release() {
+      if (released) return;
+      released = true;
+      cancel();
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { watch } from "node:fs";
 import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -16,6 +17,7 @@ let fixtures: string;
 let mp4: Buffer;
 let staging: string;
 let limit: number;
+let idleTimeoutMs: number | undefined;
 let server: Awaited<ReturnType<typeof listenOnLoopback>>;
 
 const STAGED_NAME = /^[0-9a-f]{32}\.(upload|vtt)$/;
@@ -24,8 +26,20 @@ beforeAll(async () => {
   fixtures = await mkdtemp(join(tmpdir(), "haven-upload-fixtures-"));
   mp4 = await readFile(await makeTestVideo(fixtures, { container: "mp4" }));
   const app = new Hono();
+  app.use(async (_c, next) => {
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      if (--inFlight === 0) for (const settle of whenSettled.splice(0)) settle();
+    }
+  });
   app.post("/raw", async (c) => {
-    const staged = await receiveVideoBody(c, { stagingDir: staging, maxBytes: limit });
+    const staged = await receiveVideoBody(c, {
+      stagingDir: staging,
+      maxBytes: limit,
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    });
     if (!staged.ok) return mediaErrorResponse(staged.error);
     return c.json(
       {
@@ -48,7 +62,11 @@ beforeAll(async () => {
     return c.json({ durationSeconds: probed.value.durationSeconds }, 201);
   });
   app.post("/form", async (c) => {
-    const upload = await receiveMultipartBody(c, { stagingDir: staging, maxFileBytes: limit });
+    const upload = await receiveMultipartBody(c, {
+      stagingDir: staging,
+      maxFileBytes: limit,
+      ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    });
     if (!upload.ok) return mediaErrorResponse(upload.error);
     const { fields, file, captions } = upload.value;
     return c.json(
@@ -69,15 +87,51 @@ afterAll(async () => {
 beforeEach(async () => {
   staging = await mkdtemp(join(tmpdir(), "haven-staging-"));
   limit = 1024 * 1024;
+  idleTimeoutMs = undefined;
 });
 afterEach(() => rm(staging, { recursive: true, force: true }));
 
 const staged = () => readdir(staging);
-/** The server may still be deleting a partial file when the client sees the answer. */
+
+let inFlight = 0;
+const whenSettled: (() => void)[] = [];
+/** True once no request handler is running, false if one still is after `ms`. */
+function handlersSettled(ms: number): Promise<boolean> {
+  if (inFlight === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    whenSettled.push(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * Nothing is left once the server is done with the request. A client whose
+ * connection was closed (by the handler's answer or by Node's parser) may get
+ * here before the handler has returned, so first wait for the handlers in
+ * flight, up to 2 s: one still running by then is a hang and fails the test.
+ */
 async function expectStagingEmptySoon() {
-  for (let i = 0; i < 50 && (await staged()).length > 0; i++)
-    await new Promise((r) => setTimeout(r, 20));
+  expect(await handlersSettled(2000), "a request handler is still running").toBe(true);
   expect(await staged()).toEqual([]);
+}
+
+/** The names that appeared in the staging dir while `run` ran, even if deleted again. */
+async function createdDuring<T>(run: () => Promise<T>): Promise<{ result: T; created: string[] }> {
+  const created = new Set<string>();
+  const watcher = watch(staging, (_event, name) => {
+    if (name) created.add(name);
+  });
+  try {
+    const result = await run();
+    await handlersSettled(2000);
+    await new Promise((r) => setTimeout(r, 50)); // let late events arrive
+    return { result, created: [...created] };
+  } finally {
+    watcher.close();
+  }
 }
 const post = (path: string, body: BodyInit | Uint8Array, headers: Record<string, string> = {}) =>
   fetch(`${server.origin}${path}`, {
@@ -132,14 +186,19 @@ describe("raw video body", () => {
   });
 
   it("a Content-Length smaller than the body: the extra bytes never join the upload", async () => {
-    const reply = await rawExchange(server.port, [
-      `POST /raw HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\nContent-Length: 10\r\n\r\n`,
-      mp4,
-    ]);
+    const { result: reply, created } = await createdDuring(() =>
+      rawExchange(server.port, [
+        `POST /raw HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\nContent-Length: 10\r\n\r\n`,
+        mp4,
+      ]),
+    );
     // Ten bytes of an MP4 are not a video (415), unless Node's parser, reading
-    // the rest as a malformed second request, answers 400 first.
+    // the rest as a malformed second request, answers 400 first and drops the
+    // connection while the handler still runs.
     expect(reply).toMatch(/^HTTP\/1\.1 (415|400) /);
     await expectStagingEmptySoon();
+    // Ten bytes never make a head worth sniffing, so no file was ever made.
+    expect(created).toEqual([]);
   });
 
   it("a Content-Length larger than what arrives before the client hangs up: nothing left", async () => {
@@ -148,6 +207,23 @@ describe("raw video body", () => {
       [`POST /raw HTTP/1.1\r\nHost: x\r\nContent-Length: ${mp4.length + 5000}\r\n\r\n`, mp4],
       { endAfterWrite: true, waitMs: 500 },
     );
+    await expectStagingEmptySoon();
+  });
+
+  it("a client that stops sending mid-body → 400 after the idle deadline, nothing left", async () => {
+    idleTimeoutMs = 300;
+    const started = Date.now();
+    const reply = await rawExchange(
+      server.port,
+      [
+        `POST /raw HTTP/1.1\r\nHost: x\r\nContent-Length: ${mp4.length}\r\n\r\n`,
+        mp4.subarray(0, 20_000),
+      ],
+      { waitMs: 5000 },
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toMatch(/stalled: nothing arrived for 300 ms/);
+    expect(Date.now() - started).toBeLessThan(4000);
     await expectStagingEmptySoon();
   });
 
@@ -185,13 +261,16 @@ describe("raw video body", () => {
   ])(
     "%s named clip.mp4 with Content-Type video/mp4 → 415, nothing stored",
     async (_name, bytes) => {
-      const res = await post("/raw", bytes, {
-        "content-type": "video/mp4",
-        "content-disposition": 'attachment; filename="clip.mp4"',
-      });
+      const { result: res, created } = await createdDuring(() =>
+        post("/raw", bytes, {
+          "content-type": "video/mp4",
+          "content-disposition": 'attachment; filename="clip.mp4"',
+        }),
+      );
       expect(res.status).toBe(415);
       expect(((await res.json()) as { message: string }).message).toMatch(/not a video/);
       await expectStagingEmptySoon();
+      expect(created).toEqual([]); // refused on its first bytes: never written
     },
   );
 
@@ -382,6 +461,25 @@ describe("multipart upload", () => {
       "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
     });
     expect(res.status).toBe(400);
+    await expectStagingEmptySoon();
+  });
+
+  it("a form that stops arriving mid-field → 400 after the idle deadline, nothing left", async () => {
+    idleTimeoutMs = 300;
+    const form = multipart([
+      { name: "file", filename: "clip.mp4", body: mp4 },
+      { name: "title", body: "x".repeat(10_000) },
+    ]);
+    const reply = await rawExchange(
+      server.port,
+      [
+        `POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${form.length}\r\n\r\n`,
+        form.subarray(0, form.length - 5000),
+      ],
+      { waitMs: 5000 },
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toMatch(/stalled/);
     await expectStagingEmptySoon();
   });
 

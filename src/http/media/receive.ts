@@ -11,6 +11,8 @@ import { DEFAULT_MAX_CAPTION_BYTES } from "../../media/webvtt.ts";
 export interface ReceiveVideoOptions {
   readonly stagingDir: string;
   readonly maxBytes: number;
+  /** No byte for this long → 400 and nothing kept; default 60 s (see `stageStream`). */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function receiveVideoBody(
     stagingDir: options.stagingDir,
     maxBytes: options.maxBytes,
     ...(declared.value === undefined ? {} : { expectedBytes: declared.value }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
     signal: c.req.raw.signal,
   });
 }
