@@ -69,6 +69,7 @@ export function videoRoutes(deps: HttpDeps): Hono<AuthEnv> {
     const upload = await receiveMultipartUpload(body, contentType, {
       stagingDir: deps.stagingDir,
       maxFileBytes: deps.config.maxUploadBytes,
+      signal: c.req.raw.signal,
     });
     if (!upload.ok) return errorResponse(c, upload.error.status, upload.error.message);
     const staged = [upload.value.file.path, ...upload.value.captions.map((x) => x.path)];
