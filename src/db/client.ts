@@ -43,12 +43,15 @@ export async function queryRows<T extends Record<string, unknown>>(
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
-export function openPostgres(url: string, options: { max?: number } = {}): Database {
+export function openPostgres(
+  url: string,
+  options: { max?: number; applicationName?: string } = {},
+): Database {
   const client = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    // Dates as strings keep drizzle's own mapping in charge.
-    connection: { application_name: "haven" },
+    // Shown in pg_stat_activity; the bench tells its own sessions apart by it.
+    connection: { application_name: options.applicationName ?? "haven" },
   });
   const db = drizzlePostgres(client, { schema, casing: "snake_case" }) as unknown as Db;
   return {
