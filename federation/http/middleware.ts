@@ -3,11 +3,13 @@ import type { Context as HonoContext, MiddlewareHandler, Next } from "hono";
 import type { HavenContext } from "../context.ts";
 import { authorizeFetch } from "../moderation/fetch-authorization.ts";
 import { goneIfTombstone } from "../videos/gone.ts";
+import { answerWebFinger } from "../webfinger/handler.ts";
 import { guardInbox } from "./inbox-guard.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
 const FEDERATION_PATH =
   /^\/(?:\.well-known\/(?:webfinger|nodeinfo)|nodeinfo\/|users\/|inbox$|videos\/|notes\/)/;
+const WEBFINGER_PATH = "/.well-known/webfinger";
 const INBOX_PATH = /^\/(?:inbox|users\/[^/]+\/inbox)$/;
 
 /**
@@ -25,6 +27,13 @@ export function federationMiddleware(
     const path = c.req.path;
     if (!FEDERATION_PATH.test(path)) return next();
     let request = c.req.raw;
+    if (path === WEBFINGER_PATH && (request.method === "GET" || request.method === "HEAD")) {
+      // Public, one SELECT; unknown → the same fall-through as Fedify's onNotFound.
+      const answer = await answerWebFinger(request, contextData);
+      if (answer) return mergeVary(answer);
+      await next();
+      return mergeVary(c.res);
+    }
     if (request.method === "POST" && INBOX_PATH.test(path)) {
       const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
