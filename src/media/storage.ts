@@ -42,11 +42,12 @@ export class InvalidMediaKeyError extends Error {
 }
 
 /**
- * Read size per chunk: larger than fs's 64 KiB default (fewer syscalls and
- * socket writes per MiB), small enough that 100 concurrent readers buffer
- * ~12 MiB (BENCHMARKS.md S7: memory growth ≤ 50 MiB with 100 readers).
+ * Read size per chunk: fs's own 64 KiB default, as the bare node:http
+ * baseline uses. 128 KiB was no faster on loopback but doubled what each slow
+ * reader holds (one chunk read ahead, one in the socket): 100 readers grew
+ * the web process by ~67 MiB instead of ~23 MiB (BENCHMARKS.md S7: ≤ 50 MiB).
  */
-const READ_CHUNK = 128 * 1024;
+const READ_CHUNK = 64 * 1024;
 
 const KEY = /^[a-z0-9][a-z0-9/_.-]*$/;
 
