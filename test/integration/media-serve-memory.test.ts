@@ -86,7 +86,7 @@ describe("serving to slow readers", () => {
     const { socket, stream } = await stalledGet(`Range: bytes=1048576-${SIZE - 1}\r\n`);
     await sleep(100);
     // pipeline destroys it with "Premature close"; only the closing matters here.
-    const closed = new Promise((resolve) => stream.once("close", resolve));
+    const closed = new Promise<void>((resolve) => stream.once("close", () => resolve()));
     socket.destroy();
     await closed;
     expect(stream.destroyed).toBe(true);
