@@ -18,7 +18,9 @@ import {
   startModerationRuntime,
 } from "../federation/moderation/runtime.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
+import { installFetchDeadline } from "../federation/outbound/fetch-deadline.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
+import { CachedKvStore, FEDIFY_CACHEABLE_PREFIXES } from "../federation/storage/cached-kv-store.ts";
 import {
   enqueueInTransaction,
   PostgresKvStore,
@@ -91,9 +93,13 @@ export interface DepsOverrides {
   moderation?: ModerationGate;
   /** Delivery retry policy (tests: seconds instead of the ≥ 48 h default). */
   outboxRetryPolicy?: RetryPolicy;
+  /** Deadline of every global `fetch`, i.e. Fedify's deliveries (default 10 s). */
+  fetchDeadlineMs?: number;
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  // Fedify delivers with the global fetch and no timeout (ADR 0002).
+  installFetchDeadline(overrides.fetchDeadlineMs);
   const database = overrides.database ?? (await openDatabase(config));
   try {
     await database.migrate();
@@ -162,7 +168,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const loaders = createDocumentLoaders({ safeFetch: federationFetch, cache: { kv } });
   const fed = createHavenFederation({
     config,
-    kv,
+    // Circuit-breaker state and signature-spec memory, read on every delivery.
+    kv: new CachedKvStore(kv, { prefixes: FEDIFY_CACHEABLE_PREFIXES }),
     queues,
     loaders,
     ...(overrides.outboxRetryPolicy ? { outboxRetryPolicy: overrides.outboxRetryPolicy } : {}),
