@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { eq, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../../src/db/client.ts";
 import { instanceSoftware } from "../../src/db/schema/index.ts";
 import type { SafeFetch } from "../../src/net/safe-fetch.ts";
@@ -45,31 +45,70 @@ export class InstanceSoftwareResolver {
 
   /** Lower-case `software.name` of the instance serving `actorIri`, or "unknown". */
   async softwareOf(actorIri: string): Promise<string> {
-    let origin: URL;
-    try {
-      origin = new URL(new URL(actorIri).origin);
-    } catch {
-      return UNKNOWN_SOFTWARE;
+    return (await this.softwareOfMany([actorIri])).get(actorIri) ?? UNKNOWN_SOFTWARE;
+  }
+
+  async isPeerTube(actorIri: string): Promise<boolean> {
+    return (await this.softwareOf(actorIri)) === "peertube";
+  }
+
+  /**
+   * `softwareOf` for many actors (or origins) at once: one SELECT for all
+   * their hosts; NodeInfo is fetched only for hosts unknown or stale, at most
+   * `concurrency` at a time. Keyed by the given IRIs.
+   */
+  async softwareOfMany(
+    actorIris: readonly string[],
+    concurrency = 8,
+  ): Promise<Map<string, string>> {
+    const answers = new Map<string, string>();
+    const origins = new Map<string, URL>(); // host → origin
+    const hostOf = new Map<string, string>(); // IRI → host
+    for (const iri of actorIris) {
+      let origin: URL;
+      try {
+        origin = new URL(new URL(iri).origin);
+      } catch {
+        answers.set(iri, UNKNOWN_SOFTWARE);
+        continue;
+      }
+      const host = origin.host.toLowerCase();
+      hostOf.set(iri, host);
+      if (!origins.has(host)) origins.set(host, origin);
     }
-    const host = origin.host.toLowerCase();
-    const [cached] = await this.#o.db
-      .select()
-      .from(instanceSoftware)
-      .where(eq(instanceSoftware.domain, host));
-    if (cached) {
-      const ttl = cached.software === UNKNOWN_SOFTWARE ? this.#o.failureTtlMs : this.#o.ttlMs;
-      if (Date.now() - cached.fetchedAt.getTime() < ttl) return cached.software;
+    const known = new Map<string, string>();
+    if (origins.size > 0) {
+      const rows = await this.#o.db
+        .select()
+        .from(instanceSoftware)
+        .where(inArray(instanceSoftware.domain, [...origins.keys()]));
+      const now = Date.now();
+      for (const row of rows) {
+        const ttl = row.software === UNKNOWN_SOFTWARE ? this.#o.failureTtlMs : this.#o.ttlMs;
+        if (now - row.fetchedAt.getTime() < ttl) known.set(row.domain, row.software);
+      }
     }
+    const stale = [...origins].filter(([host]) => !known.has(host));
+    for (let i = 0; i < stale.length; i += concurrency) {
+      const batch = stale.slice(i, i + concurrency);
+      const fetched = await Promise.all(
+        batch.map(([host, origin]) => this.#refreshOnce(host, origin)),
+      );
+      batch.forEach(([host], j) => {
+        known.set(host, fetched[j] ?? UNKNOWN_SOFTWARE);
+      });
+    }
+    for (const [iri, host] of hostOf) answers.set(iri, known.get(host) ?? UNKNOWN_SOFTWARE);
+    return answers;
+  }
+
+  #refreshOnce(host: string, origin: URL): Promise<string> {
     let pending = this.#inFlight.get(host);
     if (!pending) {
       pending = this.#refresh(host, origin).finally(() => this.#inFlight.delete(host));
       this.#inFlight.set(host, pending);
     }
     return pending;
-  }
-
-  async isPeerTube(actorIri: string): Promise<boolean> {
-    return (await this.softwareOf(actorIri)) === "peertube";
   }
 
   async #refresh(host: string, origin: URL): Promise<string> {

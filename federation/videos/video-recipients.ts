@@ -30,7 +30,7 @@ const LOOKUP_CONCURRENCY = 8;
  */
 export async function peertubeFollowers(
   db: Db,
-  software: InstanceSoftwareResolver,
+  resolver: InstanceSoftwareResolver,
   channelId: string,
 ): Promise<FollowerRecipient[]> {
   const followers = await listFollowerRecipients(db, channelId);
@@ -43,14 +43,9 @@ export async function peertubeFollowers(
     byOrigin.set(origin, list);
   }
   const origins = [...byOrigin.keys()];
-  const peertube = new Set<string>();
-  for (let i = 0; i < origins.length; i += LOOKUP_CONCURRENCY) {
-    const batch = origins.slice(i, i + LOOKUP_CONCURRENCY);
-    const answers = await Promise.all(batch.map((o) => software.isPeerTube(o)));
-    batch.forEach((o, j) => {
-      if (answers[j]) peertube.add(o);
-    });
-  }
+  // One SELECT for every follower instance; NodeInfo only for the unknown.
+  const software = await resolver.softwareOfMany(origins, LOOKUP_CONCURRENCY);
+  const peertube = new Set(origins.filter((o) => software.get(o) === "peertube"));
   return origins.filter((o) => peertube.has(o)).flatMap((o) => byOrigin.get(o) ?? []);
 }
 
