@@ -3,8 +3,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, Handler } from "hono";
-import { isValidMediaKey, type MediaStorage } from "../../media/storage.ts";
+import { isValidMediaKey, LocalMediaStorage, type MediaStorage } from "../../media/storage.ts";
 import { type MediaResponsePlan, planMediaResponse } from "./media-response.ts";
+import { sendFileRange } from "./send-file.ts";
 
 export interface ServeMediaOptions {
   /**
@@ -79,6 +80,15 @@ async function sendDirect(
   plan: MediaResponsePlan,
   outgoing: ServerResponse,
 ): Promise<Response> {
+  if (storage instanceof LocalMediaStorage && plan.range) {
+    const { start, end } = plan.range;
+    const path = storage.pathFor(key);
+    outgoing.writeHead(plan.status, plan.headers);
+    sendFileRange(path, start, end, outgoing).catch(() => {
+      if (!outgoing.destroyed) outgoing.destroy();
+    });
+    return RESPONSE_ALREADY_SENT;
+  }
   const stream = storage.createReadStream(key, plan.range ?? undefined);
   outgoing.writeHead(plan.status, plan.headers);
   // A client that goes away mid-file is normal for video; the pipeline then
