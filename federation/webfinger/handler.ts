@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../src/db/client.ts";
 import { localActors } from "../../src/db/schema/accounts.ts";
 import type { HavenContext } from "../context.ts";
@@ -77,14 +77,27 @@ export async function answerWebFinger(
   return new Response(JSON.stringify(jrd), { headers: JRD_HEADERS });
 }
 
+/** The one indexed SELECT, built once per database (drizzle then skips building the SQL). */
+function prepareLookup(db: Db) {
+  return db
+    .select({ handle: localActors.handle, avatarUrl: localActors.avatarUrl })
+    .from(localActors)
+    .where(eq(localActors.handle, sql.placeholder("handle")))
+    .limit(1)
+    .prepare("webfinger_actor_by_handle");
+}
+
+const lookups = new WeakMap<Db, ReturnType<typeof prepareLookup>>();
+
 async function findWebFingerActor(
   db: Db,
   handle: string,
 ): Promise<{ handle: string; avatarUrl: string | null } | null> {
-  const [row] = await db
-    .select({ handle: localActors.handle, avatarUrl: localActors.avatarUrl })
-    .from(localActors)
-    .where(eq(localActors.handle, handle))
-    .limit(1);
+  let lookup = lookups.get(db);
+  if (!lookup) {
+    lookup = prepareLookup(db);
+    lookups.set(db, lookup);
+  }
+  const [row] = await lookup.execute({ handle });
   return row ?? null;
 }
