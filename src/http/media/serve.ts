@@ -68,11 +68,12 @@ export function serveMedia(storage: MediaStorage, options: ServeMediaOptions): H
 }
 
 /**
- * Under @hono/node-server, pipe the file straight into the socket instead of
+ * Under @hono/node-server, write the file straight into the socket instead of
  * through a web ReadableStream: one less copy and promise per chunk, which is
  * what keeps range serving at the speed of a bare node:http server
- * (BENCHMARKS.md S7: ≥ 0.8 × that baseline). Elsewhere (app.request() in
- * tests, other runtimes) the web-stream path gives the same answer.
+ * (BENCHMARKS.md S7: ≥ 0.8 × that baseline). Local files go out of reused
+ * buffers (send-file.ts); other storages are piped. Elsewhere (app.request()
+ * in tests, other runtimes) the web-stream path gives the same answer.
  */
 async function sendDirect(
   storage: MediaStorage,
