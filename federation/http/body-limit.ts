@@ -34,22 +34,3 @@ export async function readCapped(
   }
   return out;
 }
-
-/**
- * Reads a request body of at most `limit` bytes. When the HTTP parser itself
- * holds the body to a declared Content-Length (`lengthFramed`, checked ≤ limit
- * by the caller), @hono/node-server reads it straight off the socket into one
- * buffer, without first building a web Request and stream around it;
- * otherwise (chunked, or no node:http request) the stream is read and cut off
- * at the limit.
- */
-export async function readBody(
-  request: Request,
-  limit: number,
-  lengthFramed: boolean,
-): Promise<Uint8Array<ArrayBuffer>> {
-  if (!lengthFramed) return readCapped(request.body, limit);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > limit) throw new BodyTooLargeError(limit);
-  return bytes;
-}

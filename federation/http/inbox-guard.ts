@@ -4,7 +4,7 @@ import { domainOf } from "../../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "../context.ts";
 import { actorIsGone, isSelfDelete } from "../inbox/gone-actor.ts";
 import { signedLoader } from "../inbox/loader.ts";
-import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readBody } from "./body-limit.ts";
+import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readCapped } from "./body-limit.ts";
 import { DefaultContextRequest, lacksContext } from "./default-context.ts";
 import { KeyListingCache } from "./key-listing-cache.ts";
 import { signatureCoverageProblem } from "./signature-coverage.ts";
@@ -12,8 +12,6 @@ import { signatureKeyId } from "./signature-key-id.ts";
 
 /** One cache per federation (per Haven instance), so test instances stay apart. */
 const listingCaches = new WeakMap<Federation<HavenContext>, KeyListingCache>();
-
-const utf8 = new TextDecoder();
 
 export type GuardResult = { ok: true; request: Request } | { ok: false; response: Response };
 
@@ -50,7 +48,6 @@ export async function guardInbox(
   federation: Federation<HavenContext>,
   contextData: HavenContext,
   request: Request,
-  options: { lengthFramed?: boolean } = {},
 ): Promise<GuardResult> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_INBOX_BODY_BYTES) {
@@ -58,8 +55,7 @@ export async function guardInbox(
   }
   let body: Uint8Array<ArrayBuffer>;
   try {
-    // The declared length was checked above; see readBody for when it is enforced.
-    body = await readBody(request, MAX_INBOX_BODY_BYTES, options.lengthFramed ?? false);
+    body = await readCapped(request.body, MAX_INBOX_BODY_BYTES);
   } catch (e) {
     if (e instanceof BodyTooLargeError) {
       return { ok: false, response: json(413, `activity larger than ${e.limit} bytes`) };
@@ -68,7 +64,7 @@ export async function guardInbox(
   }
   let activity: unknown;
   try {
-    activity = JSON.parse(utf8.decode(body));
+    activity = JSON.parse(new TextDecoder().decode(body));
   } catch {
     return { ok: false, response: json(400, "body is not valid JSON") };
   }

@@ -5,7 +5,6 @@ import { authorizeFetch } from "../moderation/fetch-authorization.ts";
 import { goneIfTombstone } from "../videos/gone.ts";
 import { answerWebFinger } from "../webfinger/handler.ts";
 import { guardInbox } from "./inbox-guard.ts";
-import { isLengthFramed } from "./length-framed.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
 const FEDERATION_PATH =
@@ -36,9 +35,7 @@ export function federationMiddleware(
       return mergeVary(c.res);
     }
     if (request.method === "POST" && INBOX_PATH.test(path)) {
-      const guarded = await guardInbox(federation, contextData, request, {
-        lengthFramed: isLengthFramed(c.env),
-      });
+      const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
       request = guarded.request;
     } else {
