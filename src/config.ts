@@ -146,10 +146,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     200 * 1024 * 1024,
     problems,
   );
+  // Sized from rate × remote latency (BENCHMARKS.md): at ~150 ms per remote,
+  // 64 slots keep ~400 deliveries/s going, and a few dead hosts (held until
+  // the 10 s delivery deadline) leave most slots free.
   const deliveryConcurrency = parsePositiveInt(
     "DELIVERY_CONCURRENCY",
     e.DELIVERY_CONCURRENCY,
-    32,
+    64,
     problems,
   );
 
