@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import {
   findActorByHandle,
   findPersonOfAccount,
@@ -150,10 +150,5 @@ export async function listFollowersOf(
   return rows;
 }
 
-export async function countFollowers(db: Db, actorId: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(follows)
-    .where(and(eq(follows.followeeId, actorId), eq(follows.status, "accepted")));
-  return row?.n ?? 0;
-}
+/** Accepted followers: the same count the ActivityPub collection shows. */
+export { countAcceptedFollowers as countFollowers } from "../follows/follower-recipients.ts";

@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { verifyToken } from "../../accounts/token.service.ts";
 import { findActorById } from "../../actors/actor.service.ts";
 import { type Channel, canManageChannel, findChannel } from "../../channels/channel.service.ts";
 import { receiveMultipartUpload } from "../../media/multipart-upload.ts";
@@ -108,7 +109,6 @@ export function videoRoutes(deps: HttpDeps): Hono<AuthEnv> {
   });
 
   async function requireAuthOptional(c: Context<AuthEnv>) {
-    const { verifyToken } = await import("../../accounts/token.service.ts");
     const token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
     if (!token) return null;
     return (await verifyToken(db, deps.tokens, token))?.account ?? null;
