@@ -15,7 +15,6 @@ import type { HavenContext } from "./context.ts";
 import type { DocumentLoaders } from "./document-loader.ts";
 import { registerInboxListeners } from "./inbox/listeners.ts";
 import { ActorKeyCache } from "./keys.ts";
-import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerPermanentFailureHandler } from "./outbound/permanent-failure.ts";
 import { registerVideoObjects } from "./videos/video-objects.ts";
 
@@ -95,7 +94,6 @@ export function createHavenFederation(parts: FederationParts): HavenFederation {
     });
 
   registerCollections(federation);
-  registerNodeInfo(federation);
   registerPermanentFailureHandler(federation);
   registerVideoObjects(federation);
   registerInboxListeners(federation).setSharedKeyDispatcher(() => ({

@@ -17,6 +17,7 @@ import {
   type ModerationRuntime,
   startModerationRuntime,
 } from "../federation/moderation/runtime.ts";
+import { createNodeInfoHandler } from "../federation/nodeinfo.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
 import { installFetchDeadline } from "../federation/outbound/fetch-deadline.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
@@ -237,6 +238,17 @@ export function createApp(deps: Deps): Hono {
     setResponseHeader(c, "Referrer-Policy", "same-origin");
   });
   app.route("/", createHealthApp(deps));
+  // Before Fedify's middleware, which would answer these paths itself (one version only).
+  const nodeInfo = createNodeInfoHandler(deps.contextData);
+  app.on(
+    ["GET", "HEAD", "OPTIONS"],
+    ["/.well-known/nodeinfo", "/nodeinfo/:version"],
+    async (c, next) => {
+      const answer = await nodeInfo(c.req.raw);
+      if (answer) return answer;
+      await next();
+    },
+  );
   app.use(
     "*",
     federationMiddleware(deps.federation, deps.contextData, {

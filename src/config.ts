@@ -50,6 +50,8 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: z.string().optional(),
   HAVEN_ROLE: z.string().optional(),
   DELIVERY_CONCURRENCY: z.string().optional(),
+  INSTANCE_NAME: z.string().optional(),
+  INSTANCE_DESCRIPTION: z.string().optional(),
 });
 
 export type ProcessRole = "web" | "worker" | "all";
@@ -68,6 +70,10 @@ export interface Config {
   readonly maxUploadBytes: number;
   readonly role: ProcessRole;
   readonly deliveryConcurrency: number;
+  /** What other servers and crawlers call this instance (NodeInfo `nodeName`). */
+  readonly instanceName: string;
+  /** One or two sentences about the instance (NodeInfo `nodeDescription`); "" = none. */
+  readonly instanceDescription: string;
 }
 
 export class ConfigError extends Error {
@@ -156,6 +162,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems,
   );
 
+  const instanceName = e.INSTANCE_NAME?.trim() ?? "";
+  if (instanceName.length > 100) {
+    problems.push(`INSTANCE_NAME must be at most 100 characters (got ${instanceName.length})`);
+  }
+  const instanceDescription = e.INSTANCE_DESCRIPTION?.trim() ?? "";
+  if (instanceDescription.length > 500) {
+    problems.push(
+      `INSTANCE_DESCRIPTION must be at most 500 characters (got ${instanceDescription.length})`,
+    );
+  }
+
   if (problems.length > 0 || publicUrl === undefined) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -170,5 +187,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes,
     role,
     deliveryConcurrency,
+    // Unset: the host name, which is what Mastodon and PeerTube show for an unnamed instance.
+    instanceName: instanceName || publicUrl.host,
+    instanceDescription,
   });
 }
