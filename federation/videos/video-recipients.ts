@@ -1,9 +1,11 @@
 import type { Db } from "../../src/db/client.ts";
+import { listFollowerActorShapes } from "../../src/follows/follower-actor-shapes.ts";
 import {
   type FollowerRecipient,
   listFollowerRecipients,
 } from "../../src/follows/follower-recipients.ts";
-import type { InstanceSoftwareResolver } from "./instance-software.ts";
+import { type InstanceSoftwareResolver, UNKNOWN_SOFTWARE } from "./instance-software.ts";
+import { looksLikePeerTubeActor } from "./peertube-actor-shape.ts";
 
 /** What Fedify's `sendActivity` takes as an explicit recipient. */
 export interface Recipient {
@@ -24,9 +26,16 @@ export function toRecipient(row: FollowerRecipient): Recipient {
 const LOOKUP_CONCURRENCY = 8;
 
 /**
- * The channel's accepted followers whose instance runs PeerTube (NodeInfo).
- * Only they get the Video face: Mastodon would show an Announce as a second
- * copy of the post (INTEROP.md §2).
+ * The channel's accepted followers on PeerTube. Only they get the Video
+ * face: Mastodon would show an Announce as a second copy of the post
+ * (INTEROP.md §2).
+ *
+ * Precedence: the instance's NodeInfo `software.name` decides whenever it
+ * could be read (cached per host, instance-software.ts). Only for hosts whose
+ * NodeInfo is unreadable ("unknown": down, blocked path, odd link) does the
+ * follower's own stored actor document decide, follower by follower
+ * (peertube-actor-shape.ts) — otherwise a PeerTube subscriber would silently
+ * never get the video while its NodeInfo is out of reach.
  */
 export async function peertubeFollowers(
   db: Db,
@@ -45,8 +54,20 @@ export async function peertubeFollowers(
   const origins = [...byOrigin.keys()];
   // One SELECT for every follower instance; NodeInfo only for the unknown.
   const software = await resolver.softwareOfMany(origins, LOOKUP_CONCURRENCY);
-  const peertube = new Set(origins.filter((o) => software.get(o) === "peertube"));
-  return origins.filter((o) => peertube.has(o)).flatMap((o) => byOrigin.get(o) ?? []);
+  const chosen = origins
+    .filter((o) => software.get(o) === "peertube")
+    .flatMap((o) => byOrigin.get(o) ?? []);
+  const unknown = origins.filter((o) => (software.get(o) ?? UNKNOWN_SOFTWARE) === UNKNOWN_SOFTWARE);
+  if (unknown.length === 0) return chosen;
+  const domains = [
+    ...new Set(unknown.flatMap((o) => (byOrigin.get(o) ?? []).map((r) => r.domain))),
+  ];
+  const shapes = await listFollowerActorShapes(db, channelId, domains);
+  const peertubeShaped = new Set(shapes.filter(looksLikePeerTubeActor).map((a) => a.iri));
+  const fallback = unknown
+    .flatMap((o) => byOrigin.get(o) ?? [])
+    .filter((row) => peertubeShaped.has(row.iri));
+  return [...chosen, ...fallback];
 }
 
 /** One entry per inbox, the shared inbox preferred, with the followers behind it. */

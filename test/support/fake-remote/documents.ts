@@ -21,7 +21,12 @@ const MASTODON_CONTEXT = [
 const PEERTUBE_CONTEXT = [
   AS,
   SECURITY,
-  { pt: "https://joinpeertube.org/ns#", sc: "http://schema.org/", uuid: "sc:identifier" },
+  {
+    pt: "https://joinpeertube.org/ns#",
+    sc: "http://schema.org/",
+    uuid: "sc:identifier",
+    playlists: { "@id": "pt:playlists", "@type": "@id" },
+  },
 ];
 
 export function actorContext(kind: RemoteKind): unknown[] {
@@ -44,6 +49,8 @@ export function actorDocument(kind: RemoteKind, actor: FakeActor): JsonObject {
     url:
       kind === "peertube" ? [{ type: "Link", mediaType: "text/html", href: actor.url }] : actor.url,
     manuallyApprovesFollowers: actor.manuallyApprovesFollowers,
+    // PeerTube accounts and channels list their playlists (models/actor/actor.ts).
+    ...(kind === "peertube" ? { playlists: `${actor.id}/playlists` } : {}),
     publicKey: { id: actor.keyId, owner: actor.id, publicKeyPem: actor.keys.publicKeyPem },
     ...(actor.sharedInbox ? { endpoints: { sharedInbox: actor.sharedInbox } } : {}),
   };

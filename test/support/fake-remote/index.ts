@@ -61,6 +61,8 @@ export interface FakeRemote {
    */
   removeActor(username: string, status?: 404 | 410): FakeActor;
   setInboxBehaviour(behaviour: InboxBehaviourFn | InboxBehaviourRule | null): void;
+  /** Make NodeInfo (well-known and document) answer `status`, e.g. 500; null restores it. */
+  setNodeInfoStatus(status: number | null): void;
   waitForDelivery(
     predicate: (delivery: Delivery) => boolean,
     options?: { timeoutMs?: number },
@@ -132,6 +134,7 @@ export async function startFakeRemote(options: StartFakeRemoteOptions): Promise<
     authorizedFetch,
     maxSkewSeconds: options.maxSkewSeconds ?? 3600,
     behaviour: undefined,
+    nodeInfoStatus: undefined,
   };
   server.on("request", createRequestHandler(state));
 
@@ -185,6 +188,9 @@ export async function startFakeRemote(options: StartFakeRemoteOptions): Promise<
           : typeof behaviour === "function"
             ? behaviour
             : ruleToBehaviour(behaviour);
+    },
+    setNodeInfoStatus(status) {
+      state.nodeInfoStatus = status ?? undefined;
     },
     waitForDelivery: (predicate, waitOptions) => state.log.waitFor(predicate, waitOptions),
     async send(actorOrName, targetInboxUrl, activity, sendOptions = {}) {

@@ -62,6 +62,13 @@ async function route(state: RemoteState, req: IncomingMessage, res: ServerRespon
     if (!actor) return json(404, { error: "Not found" });
     return json(200, webFingerDocument(actor), "application/jrd+json; charset=utf-8");
   }
+  const nodeInfoDown = state.nodeInfoStatus;
+  if (
+    nodeInfoDown !== undefined &&
+    (path === "/.well-known/nodeinfo" || path === nodeInfoPath(state.kind))
+  ) {
+    return json(nodeInfoDown, { error: "NodeInfo unavailable" });
+  }
   if (path === "/.well-known/nodeinfo") return json(200, nodeInfoLinks(state.kind, state.origin));
   if (path === nodeInfoPath(state.kind)) {
     const type = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"';

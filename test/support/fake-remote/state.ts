@@ -27,6 +27,8 @@ export interface RemoteState {
   authorizedFetch: boolean;
   maxSkewSeconds: number;
   behaviour: InboxBehaviourFn | undefined;
+  /** When set, `/.well-known/nodeinfo` and the NodeInfo document answer this status. */
+  nodeInfoStatus: number | undefined;
 }
 
 /** Mastodon signs and checks `(request-target)` without the query string. */
