@@ -29,6 +29,7 @@ export const PEERTUBE_VIDEO_CONTEXT = [
     commentsPolicy: { "@type": "sc:Number", "@id": "pt:commentsPolicy" },
     downloadEnabled: { "@type": "sc:Boolean", "@id": "pt:downloadEnabled" },
     waitTranscoding: { "@type": "sc:Boolean", "@id": "pt:waitTranscoding" },
+    aspectRatio: { "@type": "sc:Float", "@id": "pt:aspectRatio" },
   },
 ] as const;
 
@@ -94,7 +95,8 @@ export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
     published: face.published.toISOString(),
     updated: face.updated.toISOString(),
     tag: face.tags
-      .filter((tag) => tag.length >= 2) // PeerTube: 2–30 characters
+      // PeerTube keeps Hashtags of 2–30 characters and silently drops the rest.
+      .filter((tag) => tag.length >= 2 && tag.length <= 30)
       .map((tag) => ({ type: "Hashtag", name: tag, href: tagUrl(face, tag).href })),
     icon: urls.poster
       ? [
@@ -137,6 +139,10 @@ export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
     video.content = face.description;
     video.mediaType = "text/markdown";
   }
+  // PeerTube's player sizes itself from this (stored as `aspectRatio`, object-to-model-attributes.ts);
+  // without it a portrait clip is laid out as landscape until the file loads. 4 decimals, as
+  // PeerTube's own buildAspectRatio.
+  if (width > 0 && height > 0) video.aspectRatio = Math.round((width / height) * 10_000) / 10_000;
   if (face.language) {
     video.language = { identifier: face.language, name: languageName(face.language) };
   }

@@ -1,30 +1,47 @@
 /**
- * What PeerTube requires of a remote Video before it imports it, modelled on
+ * What PeerTube does with a remote Video before importing it, step by step as
  * `sanitizeAndCheckVideoTorrentObject` (Chocobozzz/PeerTube
- * server/core/helpers/custom-validators/activitypub/videos.ts and misc.ts) and
- * on `getOrCreateVideoChannelFromVideoObject` (the channel must be a Group on
- * the video's host). Returns the problems found; an empty list means PeerTube
- * would accept the object. PeerTube answers 204 either way and silently drops
- * an invalid Video, so tests must check this themselves (INTEROP.md §3.7).
+ * server/core/helpers/custom-validators/activitypub/videos.ts, with misc.ts,
+ * ../videos.ts, ../misc.ts and CONSTRAINTS_FIELDS/MIMETYPES in
+ * server/core/initializers/constants.ts), plus `findOwner` (the channel must be
+ * a Group on the video's host; lib/activitypub/actors/get.ts).
+ *
+ * Returns three kinds of problem, all of which our own Video must avoid:
+ * - a plain field name: PeerTube refuses the whole Video (it answers 204 anyway
+ *   and drops it silently, so tests must check this themselves, INTEROP.md §3.7);
+ * - "dropped: …": PeerTube imports the Video but silently discards that part;
+ * - "haven: …": PeerTube would accept it, but it would not work as we intend
+ *   (nothing to play, comments disabled, Mastodon's link, a misread duration).
+ * An empty list means PeerTube imports the Video whole.
  */
 type Json = Record<string, unknown>;
 
-const isInt = (v: unknown, min = 0) =>
-  (typeof v === "number" || typeof v === "string") && /^-?\d+$/.test(String(v)) && Number(v) >= min;
+// validator.isInt(String(v), { min }): a decimal integer string, optionally signed.
+const isInt = (v: unknown, min = 0) => /^[-+]?\d+$/.test(String(v)) && Number(v) >= min;
+// isActivityPubUrlValid: validator.isURL (http/https, a host) and at most 2000 characters.
 const isUrl = (v: unknown): v is string => {
   if (typeof v !== "string" || v.length > 2000) return false;
   try {
     const u = new URL(v);
-    return u.protocol === "http:" || u.protocol === "https:";
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
   } catch {
     return false;
   }
 };
-const isDate = (v: unknown) => typeof v === "string" && !Number.isNaN(Date.parse(v));
+const exists = (v: unknown) => v !== undefined && v !== null;
+// isDateValid: validator.isISO8601.
+const ISO8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const isDate = (v: unknown) => typeof v === "string" && ISO8601.test(v);
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const VIDEO_MIME = new Set(["video/mp4", "video/webm", "video/ogg", "video/quicktime"]);
-const IMAGE_MIME = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
+// isUUIDValid: validator.isUUID(value, 4) — version 4 only.
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+// MIMETYPES.AP_VIDEO and MIMETYPES.IMAGE.
+const AP_VIDEO_MIME = new Set(["video/mp4", "video/ogg", "video/webm", "audio/mp4"]);
+const IMAGE_MIME = new Set(["image/png", "image/gif", "image/webp", "image/jpg", "image/jpeg"]);
+// CONSTRAINTS_FIELDS.VIDEOS
+const NAME = { min: 3, max: 120 };
+const DESCRIPTION_MIN = 3; // longer descriptions are truncated to 10,000, not refused
+const TAG = { min: 2, max: 30 };
 
 export function peertubeVideoProblems(input: unknown): string[] {
   const problems: string[] = [];
@@ -33,50 +50,69 @@ export function peertubeVideoProblems(input: unknown): string[] {
   const video = input as Json;
   if (video.type !== "Video") return ["type"];
 
-  // setValidRemoteVideoUrls: `url` must be an array; invalid entries are dropped.
-  if (!Array.isArray(video.url)) fail("url is not an array");
+  // setValidRemoteTags: a non-array becomes []; invalid entries are dropped.
+  for (const tag of asArray(video.tag) as Json[]) {
+    const name = tag?.name;
+    const ok =
+      (tag?.type === "Hashtag" &&
+        typeof name === "string" &&
+        name.length >= TAG.min &&
+        name.length <= TAG.max) ||
+      (tag?.type === "SensitiveTag" && !!name);
+    if (!ok) fail(`dropped: tag ${JSON.stringify(name)}`);
+  }
+
+  // setValidRemoteVideoUrls: `url` must be an array; entries that are not a
+  // file/torrent/magnet/HLS/tracker/metadata Link are dropped (the text/html one too).
+  if (!Array.isArray(video.url)) fail("urls");
   const urls = asArray(video.url) as Json[];
   const files = urls.filter(
     (u) =>
       u?.type === "Link" &&
-      VIDEO_MIME.has(String(u.mediaType)) &&
+      AP_VIDEO_MIME.has(String(u.mediaType)) &&
       isUrl(u.href) &&
       isInt(u.height) &&
       isInt(u.size) &&
-      (u.fps === undefined || isInt(u.fps, -1)),
+      (!u.fps || isInt(u.fps, -1)),
   );
-  if (files.length === 0)
-    fail("url: no valid video file Link (mediaType, href, height, size, fps)");
+  if (files.length === 0) fail("haven: url has no valid video file Link (nothing to play)");
   const first = urls[0];
   if (first?.type !== "Link" || first.mediaType !== "text/html" || !isUrl(first.href)) {
-    fail("url: the first entry is not the text/html Link");
+    fail("haven: the first url is not the text/html Link (Mastodon's link)");
   }
 
-  // setValidAttributedTo + the channel lookup.
+  // setRemoteVideoContent truncates; setValidAttributedTo filters.
   const attributedTo = asArray(video.attributedTo).filter(
     (a) =>
       isUrl(a) ||
       ((((a as Json)?.type === "Group" || (a as Json)?.type === "Person") &&
         isUrl((a as Json).id)) as boolean),
   ) as Json[];
-  if (attributedTo.length === 0) fail("attributedTo");
-  const group = attributedTo.find((a) => a.type === "Group");
-  if (!group) fail("attributedTo: no Group (the channel)");
-  else if (isUrl(video.id) && new URL(String(group.id)).host !== new URL(video.id).host) {
-    fail("attributedTo: the channel is not on the video's host");
-  }
 
-  // setValidRemoteCaptions
-  if (video.subtitleLanguage !== undefined && !Array.isArray(video.subtitleLanguage)) {
-    fail("subtitleLanguage");
+  // setValidRemoteCaptions: a non-array fails; entries without a usable Link are dropped.
+  if (exists(video.subtitleLanguage) && !Array.isArray(video.subtitleLanguage)) {
+    fail("captions");
   }
   for (const caption of asArray(video.subtitleLanguage) as Json[]) {
-    const links = asArray(caption.url) as Json[];
-    const ok = links.some((l) => l?.type === "Link" && isUrl(l.href) && l.mediaType === "text/vtt");
-    if (!ok || typeof caption.identifier !== "string") fail("subtitleLanguage entry");
+    const links =
+      typeof caption?.url === "string"
+        ? isUrl(caption.url)
+          ? [caption.url]
+          : []
+        : asArray(caption?.url);
+    const ok = links.some((l) => {
+      if (typeof l === "string") return true;
+      const link = l as Json;
+      const type =
+        link?.mediaType ?? (String(link?.href).endsWith(".vtt") ? "text/vtt" : undefined);
+      return link?.type === "Link" && isUrl(link.href) && type === "text/vtt";
+    });
+    if (!ok || typeof caption?.identifier !== "string") {
+      fail(`dropped: caption ${JSON.stringify(caption?.identifier)}`);
+    }
   }
 
-  // setValidRemoteIcon: at least one Image with url, image mediaType, integer size.
+  // setValidRemoteIcon: at least one Image (one per size is kept).
   const icons = asArray(video.icon).filter((icon) => {
     const i = icon as Json;
     return (
@@ -87,32 +123,54 @@ export function peertubeVideoProblems(input: unknown): string[] {
       isInt(i.height)
     );
   });
-  if (icons.length === 0) fail("icon");
+  if (icons.length === 0) fail("icons");
 
-  // Absent commentsPolicy silently disables comments on the PeerTube side.
-  if (![1, 2, 3].includes(video.commentsPolicy as number)) fail("commentsPolicy");
-  if (!isUrl(video.id)) fail("id");
-  if (typeof video.name !== "string" || video.name.length < 3 || video.name.length > 120) {
-    fail("name");
+  // setValidStoryboard: `preview`, when present, must be an array.
+  if (video.preview && !Array.isArray(video.preview)) fail("preview (storyboard)");
+
+  // An absent or unknown commentsPolicy silently disables comments.
+  if (![1, 2, 3].includes(video.commentsPolicy as number)) {
+    fail("haven: commentsPolicy missing (PeerTube disables comments)");
   }
-  // isActivityPubVideoDurationValid, and whole seconds (the parser reads the first number only).
-  if (typeof video.duration !== "string" || !/^PT\d+S$/.test(video.duration)) fail("duration");
-  if (typeof video.uuid !== "string" || !UUID.test(video.uuid)) fail("uuid");
-  if (video.language !== undefined && typeof (video.language as Json)?.identifier !== "string") {
+
+  if (!isUrl(video.id)) fail("id");
+  const name = video.name;
+  if (typeof name !== "string" || name.length < NAME.min || name.length > NAME.max) fail("name");
+
+  // isActivityPubVideoDurationValid, then parseInt of what follows the first non-digits.
+  const duration = video.duration;
+  if (typeof duration !== "string" || !duration.startsWith("PT") || !duration.endsWith("S")) {
+    fail("duration format");
+  } else if (!/^PT\d+S$/.test(duration)) {
+    fail("haven: duration is not whole seconds (PeerTube reads only the first number)");
+  }
+
+  if (typeof video.uuid !== "string" || !UUID_V4.test(video.uuid)) fail("uuid");
+  if (exists(video.category) && !isInt((video.category as Json)?.identifier)) fail("category");
+  if (exists(video.language) && typeof (video.language as Json)?.identifier !== "string") {
     fail("language");
   }
   if (!isInt(video.views)) fail("views");
   if (!isDate(video.published)) fail("published");
   if (!isDate(video.updated)) fail("updated");
-  if (video.content !== undefined && video.content !== null) {
+  if (exists(video.originallyPublishedAt) && !isDate(video.originallyPublishedAt)) {
+    fail("originallyPublishedAt");
+  }
+  if (exists(video.uploadDate) && !isDate(video.uploadDate)) fail("uploadDate");
+  if (exists(video.content)) {
     const okType = video.mediaType === "text/markdown" || video.mediaType === "text/html";
     const len = typeof video.content === "string" ? video.content.length : -1;
-    if (!okType || len < 3 || len > 10_000) fail("mediaType/content");
+    if (!okType || len < DESCRIPTION_MIN) fail("mediaType/content");
   }
-  for (const tag of asArray(video.tag) as Json[]) {
-    if (tag?.type === "Hashtag" && (typeof tag.name !== "string" || tag.name.length < 2)) {
-      fail("tag");
-    }
+  if (exists(video.audience) && !isUrl(video.audience)) fail("audience");
+  if (exists(video.embedUrl) && !isUrl(video.embedUrl)) fail("embedUrl");
+  if (attributedTo.length === 0) fail("attributedTo");
+
+  // APVideoAbstractBuilder.getOrCreateVideoChannelFromVideoObject → findOwner(type: Group).
+  const group = attributedTo.find((a) => a.type === "Group");
+  if (!group) fail("attributedTo: no Group (the channel)");
+  else if (isUrl(video.id) && new URL(String(group.id)).host !== new URL(video.id).host) {
+    fail("attributedTo: the channel is not on the video's host");
   }
   return problems;
 }

@@ -205,6 +205,42 @@ describe("the Video face (PeerTube)", () => {
     expect(peertubeVideoProblems(json)).toEqual([]);
   });
 
+  test("aspectRatio as PeerTube computes it (portrait clips too); over-long tags left out", () => {
+    expect(buildPeerTubeVideoJson(face()).aspectRatio).toBe(1.7778);
+    const portrait = buildPeerTubeVideoJson(
+      face({ width: 720, height: 1280, tags: ["bpd", "a".repeat(31)] }),
+    );
+    expect(portrait.aspectRatio).toBe(0.5625);
+    expect(portrait.tag).toEqual([{ type: "Hashtag", name: "bpd", href: `${ORIGIN}/tags/bpd` }]);
+    expect(peertubeVideoProblems(portrait)).toEqual([]);
+  });
+
+  test("the checker flags what PeerTube refuses, drops, or would misread", () => {
+    const good = buildPeerTubeVideoJson(face());
+    const check = (patch: Record<string, unknown>) => peertubeVideoProblems({ ...good, ...patch });
+    // isUUIDValid(value, 4): a UUIDv7 is refused.
+    expect(check({ uuid: "01890a5d-ac96-774b-bcce-b302099a8057" })).toEqual(["uuid"]);
+    // MIMETYPES.AP_VIDEO has no video/quicktime: the file Link is dropped.
+    const mov = asArrayOf(good.url).map((u) =>
+      u.mediaType === "video/mp4" ? { ...u, mediaType: "video/quicktime" } : u,
+    );
+    expect(check({ url: mov })).toEqual([
+      "haven: url has no valid video file Link (nothing to play)",
+    ]);
+    expect(check({ tag: [{ type: "Hashtag", name: "x" }] })).toEqual(['dropped: tag "x"']);
+    expect(check({ content: "hi" })).toEqual(["mediaType/content"]);
+    expect(check({ duration: "PT1M5S" })).toEqual([
+      "haven: duration is not whole seconds (PeerTube reads only the first number)",
+    ]);
+    expect(check({ published: "yesterday" })).toEqual(["published"]);
+    expect(check({ commentsPolicy: undefined })).toEqual([
+      "haven: commentsPolicy missing (PeerTube disables comments)",
+    ]);
+    expect(check({ subtitleLanguage: [{ identifier: "fr", url: [] }] })).toEqual([
+      'dropped: caption "fr"',
+    ]);
+  });
+
   test("Video.fromJsonLd serialises back verbatim (extension terms kept)", async () => {
     const raw = buildPeerTubeVideoJson(face());
     const loader = getDocumentLoader();
@@ -213,6 +249,10 @@ describe("the Video face (PeerTube)", () => {
     expect(out).toEqual(raw);
   });
 });
+
+function asArrayOf(x: unknown): Record<string, unknown>[] {
+  return Array.isArray(x) ? x : [];
+}
 
 describe("helpers", () => {
   test("hashtags: '#' stripped, Mastodon's alphabet only, deduplicated", () => {
