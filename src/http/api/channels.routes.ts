@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import {
   type Channel,
   type ChannelPatch,
+  canAdministerChannel,
   canManageChannel,
   countFollowers,
   createChannel,
@@ -10,6 +11,11 @@ import {
   listFollowersOf,
   updateChannel,
 } from "../../channels/channel.service.ts";
+import {
+  addChannelMember,
+  listChannelMembers,
+  removeChannelMember,
+} from "../../channels/channel-members.service.ts";
 import { acceptFollowRequest, rejectFollowRequest } from "../../follows/follow.service.ts";
 import { type AuthEnv, requireAuth } from "../auth.ts";
 import {
@@ -22,7 +28,7 @@ import {
 } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
 import { appErrorResponse, errorResponse } from "../errors.ts";
-import { channelJson, followerJson } from "./channel-json.ts";
+import { channelJson, followerJson, memberJson } from "./channel-json.ts";
 
 function parsePatch(fields: Fields): ChannelPatch {
   const patch: ChannelPatch = {};
@@ -65,6 +71,16 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
     if (!channel) return errorResponse(c, 404, "channel not found");
     if (!(await canManageChannel(db, channel, c.get("principal").account))) {
       return errorResponse(c, 403, "you do not manage this channel");
+    }
+    return channel;
+  }
+
+  /** Loads the channel and checks the caller may change its members: owner or admin. */
+  async function administered(c: Context<AuthEnv>): Promise<Channel | Response> {
+    const channel = await findChannel(db, c.req.param("name") ?? "");
+    if (!channel) return errorResponse(c, 404, "channel not found");
+    if (!(await canAdministerChannel(db, channel, c.get("principal").account))) {
+      return errorResponse(c, 403, "only the channel's owner or an admin may change its members");
     }
     return channel;
   }
@@ -118,6 +134,29 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
     const channel = await managed(c);
     if (channel instanceof Response) return channel;
     return c.json((await listFollowersOf(db, channel.id, { status: "pending" })).map(followerJson));
+  });
+
+  app.get("/:name/members", auth, async (c) => {
+    const channel = await managed(c);
+    if (channel instanceof Response) return channel;
+    return c.json((await listChannelMembers(db, channel)).map(memberJson));
+  });
+
+  app.post("/:name/members", auth, async (c) => {
+    const channel = await administered(c);
+    if (channel instanceof Response) return channel;
+    const username = requiredString(await readFields(c), "username");
+    const result = await addChannelMember(db, channel, username);
+    if (!result.ok) return appErrorResponse(c, result.error);
+    return c.json(memberJson(result.value), 201);
+  });
+
+  app.delete("/:name/members/:username", auth, async (c) => {
+    const channel = await administered(c);
+    if (channel instanceof Response) return channel;
+    const result = await removeChannelMember(db, channel, c.req.param("username"));
+    if (!result.ok) return appErrorResponse(c, result.error);
+    return c.body(null, 204);
   });
 
   for (const [verb, action] of [
