@@ -107,6 +107,9 @@ export interface ChannelPatch {
   discoverable?: boolean;
   indexable?: boolean;
   fields?: { name: string; value: string }[];
+  /** Set by `updateChannelWithImages` (URLs of re-encoded, stored images). */
+  avatarUrl?: string;
+  headerUrl?: string;
 }
 
 /** Updates the profile and, in the same transaction, queues an Update to followers. */

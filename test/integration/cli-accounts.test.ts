@@ -46,6 +46,7 @@ afterAll(async () => {
 });
 
 // The CLI needs a server database; on embedded PGlite the file is skipped.
+// Each test starts several real processes (a few seconds each on a busy box).
 beforeEach((context) => {
   if (t.url === null) context.skip();
 });
@@ -82,7 +83,7 @@ test("user password: generated or from stdin; earlier tokens stop working", asyn
   expect(short.code).toBe(1);
   expect(short.stdout).toMatch(/at least 10 characters/);
   expect((await haven(["user", "password", "ghost"])).code).toBe(1);
-});
+}, 240_000);
 
 test("channel member add and remove", async () => {
   const db = t.database.db;
@@ -111,4 +112,4 @@ test("channel member add and remove", async () => {
   const usage = await haven(["channel", "member", "promote", "shared", "helper"]);
   expect(usage.code).toBe(64);
   expect(usage.stderr).toMatch(/channel member add\|remove CHANNEL USER/);
-});
+}, 240_000);

@@ -16,6 +16,8 @@ export function channelJson(config: Config, channel: Channel, followersCount: nu
     discoverable: channel.discoverable,
     indexable: channel.indexable,
     fields: channel.fields,
+    avatar: channel.avatarUrl,
+    header: channel.headerUrl,
     followers_count: followersCount,
     created_at: channel.createdAt.toISOString(),
     updated_at: channel.updatedAt.toISOString(),
