@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import { createApp, createDeps, createHealthApp, runWorkers } from "./app.ts";
 import { parseArgs, UsageError } from "./cli/args.ts";
-import { type CliIo, channelCreate, tokenCreate, USAGE, userCreate } from "./cli/commands.ts";
+import { type CliIo, channelCommand, tokenCreate, USAGE, userCommand } from "./cli/commands.ts";
 import { domainBlockCommand } from "./cli/domain-block.ts";
 import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
 import { EmbeddedDatabaseBusyError, openDatabase } from "./db/client.ts";
@@ -81,10 +81,10 @@ async function main(argv: string[]): Promise<number> {
       io.out("migrations applied");
       return 0;
     }
-    if (command === "user" && sub === "create") return await userCreate(database, args, io);
+    if (command === "user") return await userCommand(database, args, io);
     if (command === "token" && sub === "create")
       return await tokenCreate(config, database, args, io);
-    if (command === "channel" && sub === "create") return await channelCreate(database, args, io);
+    if (command === "channel") return await channelCommand(database, args, io);
     if (command === "domain-block") return await domainBlockCommand(database, args, io);
     throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
   } finally {

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { insertLocalActor } from "../actors/actor.service.ts";
 import { validateHandle } from "../actors/handle.ts";
 import type { Db } from "../db/client.ts";
@@ -85,7 +85,28 @@ export async function authenticate(
   return (await verifyPassword(password, account.passwordHash)) ? account : null;
 }
 
-/** Changing the password revokes every token issued before now. */
+/** Newest first; `maxId` (an account id) pages to the accounts created before it. */
+export async function listAccounts(
+  db: Db,
+  page: { limit: number; maxId?: string },
+): Promise<Account[]> {
+  const older =
+    page.maxId === undefined
+      ? undefined
+      : sql`(${accounts.createdAt}, ${accounts.id}) < (SELECT a.created_at, a.id FROM accounts a WHERE a.id = ${page.maxId})`;
+  return db
+    .select()
+    .from(accounts)
+    .where(older)
+    .orderBy(desc(accounts.createdAt), desc(accounts.id))
+    .limit(Math.min(Math.max(page.limit, 1), 200));
+}
+
+/**
+ * Changing the password revokes every token issued before now. The database
+ * clock sets `password_changed_at`, as it sets each token's `created_at`, so
+ * the comparison in `verifyToken` never mixes two clocks.
+ */
 export async function changePassword(
   db: Db,
   accountId: string,
@@ -97,7 +118,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(newPassword);
   const updated = await db
     .update(accounts)
-    .set({ passwordHash, passwordChangedAt: new Date() })
+    .set({ passwordHash, passwordChangedAt: sql`now()` })
     .where(eq(accounts.id, accountId))
     .returning({ id: accounts.id });
   return updated.length ? ok(undefined) : err("not_found", "account not found");

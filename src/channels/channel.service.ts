@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import {
   findActorByHandle,
   findPersonOfAccount,
@@ -6,7 +6,7 @@ import {
   type LocalActor,
 } from "../actors/actor.service.ts";
 import { validateHandle } from "../actors/handle.ts";
-import type { Db } from "../db/client.ts";
+import { type Db, queryRows } from "../db/client.ts";
 import { follows, localActors, remoteActors } from "../db/schema/index.ts";
 import type { OutboundEvents } from "../events/outbound.ts";
 import { err, ok, type Result } from "../lib/result.ts";
@@ -66,8 +66,31 @@ export async function listChannels(db: Db): Promise<Channel[]> {
     .orderBy(localActors.handle)) as Channel[];
 }
 
-/** Whether the account may manage the channel: its owner, or an admin. */
+/**
+ * Whether the account may manage the channel — publish and edit its videos,
+ * answer its follow requests, moderate its comments, edit its profile: its
+ * owner, one of its members, or an admin. One round trip.
+ */
 export async function canManageChannel(
+  db: Db,
+  channel: Channel,
+  account: { id: string; isAdmin: boolean },
+): Promise<boolean> {
+  if (account.isAdmin) return true;
+  const rows = await queryRows(
+    db,
+    sql`SELECT 1 AS ok FROM local_actors
+        WHERE id = ${channel.ownerActorId} AND account_id = ${account.id}
+        UNION ALL
+        SELECT 1 FROM channel_members
+        WHERE channel_id = ${channel.id} AND account_id = ${account.id}
+        LIMIT 1`,
+  );
+  return rows.length > 0;
+}
+
+/** Who may change the channel's members (or its ownership): its owner, or an admin. */
+export async function canAdministerChannel(
   db: Db,
   channel: Channel,
   account: { id: string; isAdmin: boolean },
@@ -84,6 +107,9 @@ export interface ChannelPatch {
   discoverable?: boolean;
   indexable?: boolean;
   fields?: { name: string; value: string }[];
+  /** Set by `updateChannelWithImages` (URLs of re-encoded, stored images). */
+  avatarUrl?: string;
+  headerUrl?: string;
 }
 
 /** Updates the profile and, in the same transaction, queues an Update to followers. */

@@ -1,6 +1,12 @@
-import { createAccount, findAccountByUsername } from "../accounts/account.service.ts";
+import {
+  changePassword,
+  createAccount,
+  findAccountByUsername,
+} from "../accounts/account.service.ts";
+import { generatePassword } from "../accounts/password.ts";
 import { CLI_TOKEN_TTL_SECONDS, issueToken } from "../accounts/token.service.ts";
-import { createChannel } from "../channels/channel.service.ts";
+import { createChannel, findChannel } from "../channels/channel.service.ts";
+import { addChannelMember, removeChannelMember } from "../channels/channel-members.service.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { deriveKey, loadSecret } from "../secret.ts";
@@ -16,9 +22,14 @@ export const USAGE = `Usage: haven <command>
   migrate                            apply database migrations
   user create NAME [--admin] [--password-stdin]
                                      create a member (prints a generated password)
+  user password NAME [--password-stdin]
+                                     set a new password (prints a generated one);
+                                     revokes the member's earlier tokens
   token create NAME                  print a bearer token for member NAME
   channel create NAME --owner USER [--display-name TEXT] [--summary TEXT]
                                      create a channel owned by USER
+  channel member add|remove CHANNEL USER
+                                     let USER publish to and manage CHANNEL (or stop)
   domain-block add DOMAIN [--severity suspend|silence|noop] [--reject-media]
                    [--reject-reports] [--private-comment TEXT] [--public-comment TEXT]
                    [--obfuscate] [--as ADMIN]
@@ -29,12 +40,30 @@ export const USAGE = `Usage: haven <command>
   domain-block export                print the blocks as Mastodon's CSV
 `;
 
+/** `haven user create|password …` */
+export async function userCommand(database: Database, args: ParsedArgs, io: CliIo) {
+  const sub = args.positional[1];
+  if (sub === "create") return userCreate(database, args, io);
+  if (sub === "password") return userPassword(database, args, io);
+  throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
+}
+
+/** `haven channel create|member …` */
+export async function channelCommand(database: Database, args: ParsedArgs, io: CliIo) {
+  const sub = args.positional[1];
+  if (sub === "create") return channelCreate(database, args, io);
+  if (sub === "member") return channelMember(database, args, io);
+  throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  return (await readStdin()).replace(/\r?\n$/, "");
+}
+
 export async function userCreate(database: Database, args: ParsedArgs, io: CliIo): Promise<number> {
   const name = args.positional[2];
   if (!name) throw new UsageError("user create needs a NAME");
-  const password = args.flags.has("password-stdin")
-    ? (await readStdin()).replace(/\r?\n$/, "")
-    : undefined;
+  const password = args.flags.has("password-stdin") ? await readPasswordFromStdin() : undefined;
   const result = await createAccount(database.db, {
     username: name,
     password,
@@ -97,5 +126,63 @@ export async function channelCreate(
     return 1;
   }
   io.out(`created channel ${result.value.handle} (owner ${owner.username})`);
+  return 0;
+}
+
+/**
+ * For an admin who locked themselves out (or a member who forgot): sets the
+ * password straight in the database; every token issued before stops working.
+ */
+export async function userPassword(
+  database: Database,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  const name = args.positional[2];
+  if (!name) throw new UsageError("user password needs a NAME");
+  const account = await findAccountByUsername(database.db, name);
+  if (!account) {
+    io.out(`error: no user named "${name}"`);
+    return 1;
+  }
+  const given = args.flags.has("password-stdin") ? await readPasswordFromStdin() : null;
+  const password = given ?? generatePassword();
+  const result = await changePassword(database.db, account.id, password);
+  if (!result.ok) {
+    io.out(`error: ${result.error.message}`);
+    return 1;
+  }
+  io.out(`changed the password of ${account.username}; earlier tokens no longer work`);
+  if (given === null) io.out(`password: ${password}`);
+  return 0;
+}
+
+export async function channelMember(
+  database: Database,
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  const [, , action, channelName, userName] = args.positional;
+  if ((action !== "add" && action !== "remove") || !channelName || !userName) {
+    throw new UsageError("channel member needs add|remove CHANNEL USER");
+  }
+  const channel = await findChannel(database.db, channelName);
+  if (!channel) {
+    io.out(`error: no channel named "${channelName}"`);
+    return 1;
+  }
+  const result =
+    action === "add"
+      ? await addChannelMember(database.db, channel, userName)
+      : await removeChannelMember(database.db, channel, userName);
+  if (!result.ok) {
+    io.out(`error: ${result.error.message}`);
+    return 1;
+  }
+  io.out(
+    action === "add"
+      ? `${userName} is now a member of ${channel.handle}`
+      : `${userName} is no longer a member of ${channel.handle}`,
+  );
   return 0;
 }

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
+import type { ImageDemuxer } from "./image-sniff.ts";
 import type { FfmpegDemuxer } from "./sniff.ts";
 
 /**
@@ -12,7 +13,11 @@ import type { FfmpegDemuxer } from "./sniff.ts";
  *   (already the default; stated so a future default cannot change it);
  * - a `file:` URL, so a name starting with a protocol or `-` means nothing.
  */
-export function safeInputArgs(path: string, demuxer: FfmpegDemuxer, threads?: number): string[] {
+export function safeInputArgs(
+  path: string,
+  demuxer: FfmpegDemuxer | ImageDemuxer,
+  threads?: number,
+): string[] {
   return [
     ...(threads === undefined ? [] : ["-threads", String(threads)]),
     "-protocol_whitelist",

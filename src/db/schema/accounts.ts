@@ -5,6 +5,7 @@ import {
   index,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -84,4 +85,29 @@ export const apiTokens = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("api_tokens_account_idx").on(t.accountId)],
+);
+
+/**
+ * Accounts that post to a channel besides its owner (several clinicians, one
+ * channel). A member manages the channel's videos, follow requests and
+ * comments; only the owner or an admin changes who is a member.
+ */
+export const channelMembers = pgTable(
+  "channel_members",
+  {
+    channelId: uuid()
+      .notNull()
+      .references(() => localActors.id, { onDelete: "cascade" }),
+    accountId: uuid()
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    role: text({ enum: ["member"] })
+      .notNull()
+      .default("member"),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channelId, t.accountId], name: "channel_members_pkey" }),
+    index("channel_members_account_idx").on(t.accountId),
+  ],
 );

@@ -1,4 +1,5 @@
 import type { Channel, FollowerView } from "../../channels/channel.service.ts";
+import type { ChannelMemberView } from "../../channels/channel-members.service.ts";
 import type { Config } from "../../config.ts";
 
 export function channelJson(config: Config, channel: Channel, followersCount: number) {
@@ -15,6 +16,8 @@ export function channelJson(config: Config, channel: Channel, followersCount: nu
     discoverable: channel.discoverable,
     indexable: channel.indexable,
     fields: channel.fields,
+    avatar: channel.avatarUrl,
+    header: channel.headerUrl,
     followers_count: followersCount,
     created_at: channel.createdAt.toISOString(),
     updated_at: channel.updatedAt.toISOString(),
@@ -30,5 +33,14 @@ export function followerJson(f: FollowerView) {
     display_name: f.displayName,
     status: f.status,
     created_at: f.followedAt.toISOString(),
+  };
+}
+
+export function memberJson(m: ChannelMemberView) {
+  return {
+    id: m.accountId,
+    username: m.username,
+    role: m.role,
+    created_at: m.since.toISOString(),
   };
 }

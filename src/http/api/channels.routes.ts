@@ -1,7 +1,9 @@
+import { rm } from "node:fs/promises";
 import { type Context, Hono } from "hono";
 import {
   type Channel,
   type ChannelPatch,
+  canAdministerChannel,
   canManageChannel,
   countFollowers,
   createChannel,
@@ -10,7 +12,15 @@ import {
   listFollowersOf,
   updateChannel,
 } from "../../channels/channel.service.ts";
+import { type ChannelImageInput, updateChannelWithImages } from "../../channels/channel-images.ts";
+import {
+  addChannelMember,
+  listChannelMembers,
+  removeChannelMember,
+} from "../../channels/channel-members.service.ts";
 import { acceptFollowRequest, rejectFollowRequest } from "../../follows/follow.service.ts";
+import { receiveImageForm } from "../../media/image-form.ts";
+import { MAX_PROFILE_IMAGE_BYTES } from "../../media/profile-image.ts";
 import { type AuthEnv, requireAuth } from "../auth.ts";
 import {
   BadBodyError,
@@ -22,7 +32,10 @@ import {
 } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
 import { appErrorResponse, errorResponse } from "../errors.ts";
-import { channelJson, followerJson } from "./channel-json.ts";
+import { channelJson, followerJson, memberJson } from "./channel-json.ts";
+
+/** Multipart framing and text fields besides the images. */
+const FORM_SLACK_BYTES = 1024 * 1024;
 
 function parsePatch(fields: Fields): ChannelPatch {
   const patch: ChannelPatch = {};
@@ -69,6 +82,16 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
     return channel;
   }
 
+  /** Loads the channel and checks the caller may change its members: owner or admin. */
+  async function administered(c: Context<AuthEnv>): Promise<Channel | Response> {
+    const channel = await findChannel(db, c.req.param("name") ?? "");
+    if (!channel) return errorResponse(c, 404, "channel not found");
+    if (!(await canAdministerChannel(db, channel, c.get("principal").account))) {
+      return errorResponse(c, 403, "only the channel's owner or an admin may change its members");
+    }
+    return channel;
+  }
+
   app.onError((e, c) => {
     if (e instanceof BadBodyError) return errorResponse(c, 400, e.message);
     throw e;
@@ -98,10 +121,59 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
   app.patch("/:name", auth, async (c) => {
     const channel = await managed(c);
     if (channel instanceof Response) return channel;
+    const type = c.req.header("content-type")?.toLowerCase() ?? "";
+    if (type.startsWith("multipart/form-data")) return patchWithImages(c, channel);
     const result = await updateChannel(db, deps.events, channel, parsePatch(await readFields(c)));
     if (!result.ok) return appErrorResponse(c, result.error);
     return c.json(await json(result.value));
   });
+
+  /**
+   * Mastodon's update_credentials shape: the profile fields plus `avatar`
+   * and/or `header` image files, streamed to staging, sniffed, re-encoded.
+   */
+  async function patchWithImages(c: Context<AuthEnv>, channel: Channel): Promise<Response> {
+    const refuse = (status: number, message: string) => {
+      // The body may be unread: do not let the client reuse the connection.
+      c.header("Connection", "close");
+      return errorResponse(c, status, message);
+    };
+    const declared = Number(c.req.header("content-length") ?? "0");
+    if (declared > 2 * MAX_PROFILE_IMAGE_BYTES + FORM_SLACK_BYTES) {
+      return refuse(413, "the images are larger than the limit of 8 MiB each");
+    }
+    const body = c.req.raw.body;
+    if (!body) return errorResponse(c, 400, "the request has no body");
+    const form = await receiveImageForm(body, c.req.header("content-type"), {
+      stagingDir: deps.stagingDir,
+      imageParts: ["avatar", "header"],
+      maxImageBytes: MAX_PROFILE_IMAGE_BYTES,
+      signal: c.req.raw.signal,
+    });
+    if (!form.ok) return refuse(form.error.status, form.error.message);
+    const images: ChannelImageInput[] = (["avatar", "header"] as const).flatMap((kind) => {
+      const image = form.value.images[kind];
+      return image ? [{ kind, path: image.path, sniff: image.sniff }] : [];
+    });
+    try {
+      const result = await updateChannelWithImages(
+        {
+          db,
+          events: deps.events,
+          storage: deps.storage,
+          workDir: deps.stagingDir,
+          mediaBase: `${deps.config.publicUrl.origin}/media/`,
+        },
+        channel,
+        parsePatch(form.value.fields),
+        images,
+      );
+      if (!result.ok) return appErrorResponse(c, result.error);
+      return c.json(await json(result.value));
+    } finally {
+      await Promise.all(images.map((i) => rm(i.path, { force: true })));
+    }
+  }
 
   app.get("/:name/followers", auth, async (c) => {
     const channel = await managed(c);
@@ -118,6 +190,29 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
     const channel = await managed(c);
     if (channel instanceof Response) return channel;
     return c.json((await listFollowersOf(db, channel.id, { status: "pending" })).map(followerJson));
+  });
+
+  app.get("/:name/members", auth, async (c) => {
+    const channel = await managed(c);
+    if (channel instanceof Response) return channel;
+    return c.json((await listChannelMembers(db, channel)).map(memberJson));
+  });
+
+  app.post("/:name/members", auth, async (c) => {
+    const channel = await administered(c);
+    if (channel instanceof Response) return channel;
+    const username = requiredString(await readFields(c), "username");
+    const result = await addChannelMember(db, channel, username);
+    if (!result.ok) return appErrorResponse(c, result.error);
+    return c.json(memberJson(result.value), 201);
+  });
+
+  app.delete("/:name/members/:username", auth, async (c) => {
+    const channel = await administered(c);
+    if (channel instanceof Response) return channel;
+    const result = await removeChannelMember(db, channel, c.req.param("username"));
+    if (!result.ok) return appErrorResponse(c, result.error);
+    return c.body(null, 204);
   });
 
   for (const [verb, action] of [

@@ -16,6 +16,7 @@ const TYPES: Record<string, string> = {
   webm: "video/webm",
   jpg: "image/jpeg",
   jpeg: "image/jpeg",
+  png: "image/png",
   vtt: "text/vtt; charset=utf-8",
 };
 

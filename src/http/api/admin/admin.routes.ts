@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AuthEnv } from "../../auth.ts";
 import { accountBlockRoutes } from "./account-blocks.routes.ts";
+import { adminAccountRoutes } from "./accounts.routes.ts";
 import { auditLogRoutes } from "./audit-log.routes.ts";
 import type { AdminDeps } from "./deps.ts";
 import { domainAllowRoutes } from "./domain-allows.routes.ts";
@@ -15,7 +16,7 @@ import { subscriptionRoutes } from "./subscriptions.routes.ts";
 /**
  * The admin API, mounted at `/api/v1/admin`: Mastodon's resources at
  * Mastodon's paths and shapes (domain_blocks, domain_allows, measures), and
- * Haven's own beside them (see README "Administration"). Every route needs a
+ * Haven's own beside them (see README "Administration"), and the accounts. Every route needs a
  * bearer token of an admin with an `admin:*` scope.
  */
 export function adminRoutes(deps: AdminDeps): Hono<AuthEnv> {
@@ -31,5 +32,6 @@ export function adminRoutes(deps: AdminDeps): Hono<AuthEnv> {
   app.route("/domain_block_exclusions", exclusionRoutes(deps));
   app.route("/federation_settings", settingsRoutes(deps));
   app.route("/audit_log", auditLogRoutes(deps));
+  app.route("/accounts", adminAccountRoutes(deps));
   return app;
 }
