@@ -13,6 +13,7 @@ import { ActorDocumentCache } from "./actor-documents.ts";
 import { registerCollections } from "./collections.ts";
 import type { HavenContext } from "./context.ts";
 import type { DocumentLoaders } from "./document-loader.ts";
+import { InboxFastPath } from "./http/inbox-fast-path.ts";
 import { registerInboxListeners } from "./inbox/listeners.ts";
 import { ActorKeyCache } from "./keys.ts";
 import { registerPermanentFailureHandler } from "./outbound/permanent-failure.ts";
@@ -54,6 +55,11 @@ export interface HavenFederation {
   keys: ActorKeyCache;
   /** The delivery retry policy, shared by deliveries Fedify does not make itself. */
   outboxRetryPolicy: RetryPolicy;
+  /**
+   * Accepts plain signed inbox POSTs with keys the slow path verified (ADR
+   * 0008); null when signatures are not verified at all (benchmarks only).
+   */
+  inboxFastPath: InboxFastPath | null;
 }
 
 export function createHavenFederation(parts: FederationParts): HavenFederation {
@@ -100,5 +106,9 @@ export function createHavenFederation(parts: FederationParts): HavenFederation {
     identifier: INSTANCE_ACTOR_HANDLE,
   }));
 
-  return { federation, actorDocuments, keys, outboxRetryPolicy };
+  const inboxFastPath = parts.skipSignatureVerification
+    ? null
+    : new InboxFastPath({ queue: parts.queues.inbox, kv: parts.kv });
+
+  return { federation, actorDocuments, keys, outboxRetryPolicy, inboxFastPath };
 }

@@ -253,6 +253,7 @@ export function createApp(deps: Deps): Hono {
     "*",
     federationMiddleware(deps.federation, deps.contextData, {
       authorizedFetch: () => deps.moderationRuntime.authorizedFetch(),
+      ...(deps.fed.inboxFastPath ? { inboxFastPath: deps.fed.inboxFastPath } : {}),
     }),
   );
   app.route("/api/v1/auth", authRoutes(deps));

@@ -6,6 +6,7 @@ import { actorIsGone, isSelfDelete } from "../inbox/gone-actor.ts";
 import { signedLoader } from "../inbox/loader.ts";
 import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readCapped } from "./body-limit.ts";
 import { DefaultContextRequest, lacksContext } from "./default-context.ts";
+import type { GuardedInboxPost } from "./inbox-fast-path.ts";
 import { KeyListingCache } from "./key-listing-cache.ts";
 import { signatureCoverageProblem } from "./signature-coverage.ts";
 import { signatureKeyId } from "./signature-key-id.ts";
@@ -13,7 +14,8 @@ import { signatureKeyId } from "./signature-key-id.ts";
 /** One cache per federation (per Haven instance), so test instances stay apart. */
 const listingCaches = new WeakMap<Federation<HavenContext>, KeyListingCache>();
 
-export type GuardResult = { ok: true; request: Request } | { ok: false; response: Response };
+/** A passed request carries its bytes and parsed activity along, for the fast path. */
+export type GuardResult = ({ ok: true } & GuardedInboxPost) | { ok: false; response: Response };
 
 const json = (status: number, error: string) =>
   Response.json({ error }, { status, headers: { "Cache-Control": "no-store" } });
@@ -131,6 +133,9 @@ export async function guardInbox(
   }
   return {
     ok: true,
+    body,
+    activity,
+    actorId,
     request: lacksContext(activity)
       ? new DefaultContextRequest(request.url, init)
       : new Request(request.url, init),

@@ -4,6 +4,7 @@ import type { HavenContext } from "../context.ts";
 import { authorizeFetch } from "../moderation/fetch-authorization.ts";
 import { goneIfTombstone } from "../videos/gone.ts";
 import { answerWebFinger } from "../webfinger/handler.ts";
+import type { GuardedInboxPost, InboxFastPath } from "./inbox-fast-path.ts";
 import { guardInbox } from "./inbox-guard.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
@@ -20,13 +21,19 @@ const INBOX_PATH = /^\/(?:inbox|users\/[^/]+\/inbox)$/;
 export function federationMiddleware(
   federation: Federation<HavenContext>,
   contextData: HavenContext,
-  options: { authorizedFetch?: () => Promise<boolean> } = {},
+  options: {
+    authorizedFetch?: () => Promise<boolean>;
+    /** Accepts plain signed inbox POSTs without Fedify's inbox handler (ADR 0008). */
+    inboxFastPath?: InboxFastPath;
+  } = {},
 ): MiddlewareHandler {
+  const fastPath = options.inboxFastPath;
   const enabled = options.authorizedFetch ?? (async () => false);
   return async (c: HonoContext, next: Next) => {
     const path = c.req.path;
     if (!FEDERATION_PATH.test(path)) return next();
     let request = c.req.raw;
+    let learnFrom: GuardedInboxPost | null = null;
     if (path === WEBFINGER_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Public, one SELECT; unknown → the same fall-through as Fedify's onNotFound.
       const answer = await answerWebFinger(request, contextData);
@@ -37,6 +44,11 @@ export function federationMiddleware(
     if (request.method === "POST" && INBOX_PATH.test(path)) {
       const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
+      if (fastPath) {
+        const fast = await fastPath.accept(guarded, contextData.db);
+        if (fast.accepted) return mergeVary(fast.response);
+        if (fast.reason === "key-unknown" || fast.reason === "bad-signature") learnFrom = guarded;
+      }
       request = guarded.request;
     } else {
       const refused = await authorizeFetch(request, { federation, contextData, enabled });
@@ -57,6 +69,12 @@ export function federationMiddleware(
         });
       },
     });
+    if (fastPath && learnFrom && response.status === 202) {
+      // Once per key: later requests signed with it can take the fast path.
+      await fastPath
+        .learnFromSlowPath(learnFrom, federation.createContext(request, contextData))
+        .catch(() => false);
+    }
     return mergeVary(await goneIfTombstone(path, response));
   };
 }

@@ -71,9 +71,13 @@ function deleteActor(actor: FakeActor, objectId = actor.id): JsonObject {
   };
 }
 
-/** Forget Fedify's cached copy of a key, as after the cache expired (or on first contact). */
+/**
+ * Forget the cached copies of a key — Fedify's and the inbox fast path's (ADR 0008) — as after
+ * the caches expired (or on first contact).
+ */
 async function forgetCachedKey(keyId: string): Promise<void> {
   await t.database.db.delete(fedifyKv).where(like(fedifyKv.key, `%${JSON.stringify(keyId)}%`));
+  haven.deps.fed.inboxFastPath?.keys.delete(keyId);
 }
 
 beforeAll(async () => {
