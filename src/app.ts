@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   CircuitBreaker,
+  type CircuitBreakerOptions,
   type Federation,
   type KvStore,
   type MessageQueue,
@@ -111,6 +112,8 @@ export interface DepsOverrides {
   fetchDeadlineMs?: number;
   /** How often unneeded delivery payloads are deleted (default a minute). */
   payloadSweepIntervalMs?: number;
+  /** Our deliveries' circuit breaker (tests: seconds instead of Fedify's 30 min recovery). */
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
@@ -203,7 +206,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const deliveries = new Deliveries({
     db: database.db,
     queue: new GuardedOutboxQueue(
-      new PostgresMessageQueue(database, { queue: DELIVERY_QUEUE, concurrency }),
+      // Room for as many waiting on slow remotes as are being worked on.
+      new PostgresMessageQueue(database, { queue: DELIVERY_QUEUE, concurrency: 2 * concurrency }),
       guard,
     ),
     // Moderation is asked by the guard and no redirect is followed: the bare fetcher.
@@ -211,8 +215,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     keys: fed.keys,
     retryPolicy: fed.outboxRetryPolicy,
     // Fedify's own breaker on Fedify's KV prefix: one state per host for both paths.
-    circuit: new CircuitBreaker({ kv: fedifyKv, prefix: ["_fedify", "circuit"] }),
+    circuit: new CircuitBreaker({
+      kv: fedifyKv,
+      prefix: ["_fedify", "circuit"],
+      ...(overrides.circuitBreaker ? { options: overrides.circuitBreaker } : {}),
+    }),
     deadlineMs: overrides.fetchDeadlineMs ?? DEFAULT_FETCH_DEADLINE_MS,
+    concurrency,
     ...(overrides.payloadSweepIntervalMs
       ? { sweepIntervalMs: overrides.payloadSweepIntervalMs }
       : {}),

@@ -16,6 +16,7 @@ import {
   sweepPayloads,
 } from "./delivery-payloads.ts";
 import { type PreparedBody, prepareBody, signedPostHeaders } from "./draft-cavage.ts";
+import { Permits } from "./permits.ts";
 import { parseRetryAfterMs } from "./retry-after.ts";
 
 const logger = getLogger(["haven", "delivery"]);
@@ -24,6 +25,14 @@ const ACTIVITY_JSON = "application/activity+json";
 const PERMANENT_FAILURES = new Set([404, 410]);
 /** Payloads kept parsed in memory; a fan-out needs one at a time. */
 const PAYLOAD_CACHE_SIZE = 64;
+/**
+ * A delivery still unanswered after this long stops counting against the
+ * concurrency: it only waits on a socket (until its deadline), costing no
+ * CPU, so it must not keep a healthy host's delivery waiting ("a dead
+ * remote never blocks the rest"). Remotes normally answer within a few
+ * hundred milliseconds.
+ */
+export const SLOW_AFTER_MS = 1_000;
 
 export interface DeliveriesOptions {
   readonly db: Db;
@@ -41,6 +50,12 @@ export interface DeliveriesOptions {
   readonly circuit: CircuitBreaker | null;
   /** Per request, body included (SECURITY.md "Bounds": ≈ 10 s). */
   readonly deadlineMs: number;
+  /**
+   * Deliveries worked on at once (DELIVERY_CONCURRENCY). Those waiting on a
+   * slow remote for over SLOW_AFTER_MS step aside; give the queue room for
+   * them (twice this).
+   */
+  readonly concurrency: number;
   /** How often payloads nobody needs any more are deleted. */
   readonly sweepIntervalMs?: number;
 }
@@ -74,9 +89,11 @@ type Outcome =
 export class Deliveries {
   readonly #o: DeliveriesOptions;
   readonly #payloads = new Map<string, Promise<Prepared | null>>();
+  readonly #active: Permits;
 
   constructor(options: DeliveriesOptions) {
     this.#o = options;
+    this.#active = new Permits(options.concurrency);
   }
 
   /** Stores `payload` once and queues one delivery per target, atomically. */
@@ -101,7 +118,14 @@ export class Deliveries {
             logger.error("Dropped a malformed delivery message");
             return;
           }
-          await this.deliver(message);
+          const release = await this.#active.acquire();
+          try {
+            // Claimed but not begun: back to the queue for the next worker.
+            if (signal.aborted) throw new Error("Worker stopping before the delivery began");
+            await this.deliver(message, release);
+          } finally {
+            release();
+          }
         },
         { signal },
       );
@@ -110,8 +134,11 @@ export class Deliveries {
     }
   }
 
-  /** One attempt; schedules the next one itself on a temporary failure. */
-  async deliver(message: DeliveryMessage): Promise<void> {
+  /**
+   * One attempt; schedules the next one itself on a temporary failure.
+   * `stepAside` gives the concurrency permit back once the remote is slow.
+   */
+  async deliver(message: DeliveryMessage, stepAside: () => void = () => {}): Promise<void> {
     const prepared = await this.#payload(message.payload);
     if (!prepared) {
       logger.error("Dropped a delivery to {inbox}: payload {payload} is gone", {
@@ -141,7 +168,8 @@ export class Deliveries {
       });
       return;
     }
-    const outcome = await this.#post(message, prepared);
+    const slow = setTimeout(stepAside, SLOW_AFTER_MS);
+    const outcome = await this.#post(message, prepared).finally(() => clearTimeout(slow));
     if (outcome.ok) {
       await circuit?.recordSuccess(host).catch(() => undefined);
       return;
