@@ -11,6 +11,7 @@ import {
   type DeliveryTarget,
   enqueuePayload,
   isDeliveryMessage,
+  isLegacyRawMessage,
   loadPayload,
   type Payload,
   sweepPayloads,
@@ -114,6 +115,17 @@ export class Deliveries {
     try {
       await this.#o.queue.listen(
         async (message) => {
+          if (isLegacyRawMessage(message)) {
+            // Queued before payloads existed (body inline): store it the new way.
+            const { body, sender, keyId, activityId, activityType, started, attempt } = message;
+            await enqueuePayload(
+              this.#o.db,
+              { activityId, activityType, sender, keyId, body },
+              [{ inbox: message.inbox, actorIds: message.actorIds }],
+              { started, attempt },
+            );
+            return;
+          }
           if (!isDeliveryMessage(message)) {
             logger.error("Dropped a malformed delivery message");
             return;

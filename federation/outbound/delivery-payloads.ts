@@ -60,6 +60,38 @@ export function isDeliveryMessage(message: unknown): message is DeliveryMessage 
   );
 }
 
+/** A raw delivery as queued before payloads (ADR 0005's first form: the body inline). */
+export interface LegacyRawMessage {
+  readonly kind: "raw";
+  readonly activityId: string;
+  readonly activityType: string;
+  readonly inbox: string;
+  readonly actorIds: readonly string[];
+  readonly sender: string;
+  readonly keyId: string;
+  readonly body: string;
+  readonly started: string;
+  readonly attempt: number;
+}
+
+export function isLegacyRawMessage(message: unknown): message is LegacyRawMessage {
+  const m = message as Partial<LegacyRawMessage> | null;
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    m.kind === "raw" &&
+    typeof m.activityId === "string" &&
+    typeof m.activityType === "string" &&
+    typeof m.inbox === "string" &&
+    Array.isArray(m.actorIds) &&
+    typeof m.sender === "string" &&
+    typeof m.keyId === "string" &&
+    typeof m.body === "string" &&
+    typeof m.started === "string" &&
+    typeof m.attempt === "number"
+  );
+}
+
 /**
  * Stores the payload once and one small delivery row per inbox, in one
  * transaction (all or nothing; the rows are inserted 500 per statement).

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { DELIVERY_QUEUE } from "../../federation/outbound/delivery-payloads.ts";
 import { createOutboundPublisher } from "../../federation/outbound/publisher.ts";
 import { TO_FOLLOWERS } from "../../federation/outbound/send-options.ts";
+import { enqueueInTransaction } from "../../federation/storage/enqueue.ts";
 import { createVideoPublishing } from "../../federation/videos/video-publisher.ts";
 import { createDeps, runWorkers } from "../../src/app.ts";
 import { queryRows } from "../../src/db/client.ts";
@@ -162,6 +163,40 @@ describe("one payload, many deliveries", () => {
     expect(viaFanout).toEqual(byFedify);
     expect(Object.keys(byHaven!)).toEqual(Object.keys(byFedify!));
     expect(byHaven!["@context"]).toEqual(byFedify!["@context"]);
+  });
+});
+
+describe("upgrade", () => {
+  test("a raw delivery queued in the old form (body inline) is still delivered, as is", async () => {
+    await setup();
+    const gts = await gotosocialFollowers("127.0.0.7", ["hal"]);
+    const hal = gts.actor("hal");
+    const body = JSON.stringify({
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${channel.groupId}#updates/legacy`,
+      type: "Update",
+      actor: channel.groupId,
+      to: ["https://www.w3.org/ns/activitystreams#Public"],
+      object: channel.groupId,
+    });
+    await enqueueInTransaction(t.database.db, DELIVERY_QUEUE, {
+      type: "outbox",
+      kind: "raw",
+      activityId: `${channel.groupId}#updates/legacy`,
+      activityType: "Update",
+      inbox: hal.inbox,
+      actorIds: [hal.id],
+      sender: "calm",
+      keyId: `${channel.groupId}#main-key`,
+      body,
+      started: new Date().toISOString(),
+      attempt: 0,
+    });
+    const delivered = await gts.waitForDelivery((d) => d.body?.type === "Update", {
+      timeoutMs: 10_000,
+    });
+    expect(delivered.verified).toBe(true);
+    expect(delivered.raw).toBe(body);
   });
 });
 
