@@ -82,7 +82,7 @@ export class PayloadOutboxQueue implements MessageQueue {
     messages: readonly unknown[],
     options: MessageQueueEnqueueOptions | undefined,
   ): Promise<unknown[]> {
-    if (options?.orderingKey !== undefined) return [...messages];
+    if (options?.orderingKey != null) return [...messages];
     // Fedify's messages for one activity share the activity object itself.
     const groups = new Map<object, FedifyOutboxMessage[]>();
     const rest: unknown[] = [];
@@ -106,7 +106,7 @@ export class PayloadOutboxQueue implements MessageQueue {
     messages: readonly unknown[],
     options: MessageQueueEnqueueOptions | undefined,
   ): Promise<boolean> {
-    if (options?.orderingKey !== undefined) return false;
+    if (options?.orderingKey != null) return false;
     const first = messages[0];
     if (!isPlainOutboxMessage(first) || !messages.every(isPlainOutboxMessage)) return false;
     const rsa = first.keys.find((k) => k.privateKey.kty === "RSA");
