@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Federation, KvStore, MessageQueue, RetryPolicy } from "@fedify/fedify";
+import {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type Federation,
+  type KvStore,
+  type MessageQueue,
+  type RetryPolicy,
+} from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { type Context, Hono } from "hono";
 import type { HavenContext, ModerationGate } from "../federation/context.ts";
@@ -18,8 +25,14 @@ import {
   startModerationRuntime,
 } from "../federation/moderation/runtime.ts";
 import { createNodeInfoHandler } from "../federation/nodeinfo.ts";
+import { Deliveries } from "../federation/outbound/deliveries.ts";
 import { GuardedOutboxQueue } from "../federation/outbound/delivery-guard.ts";
-import { installFetchDeadline } from "../federation/outbound/fetch-deadline.ts";
+import { DELIVERY_QUEUE } from "../federation/outbound/delivery-payloads.ts";
+import {
+  DEFAULT_FETCH_DEADLINE_MS,
+  installFetchDeadline,
+} from "../federation/outbound/fetch-deadline.ts";
+import { PayloadOutboxQueue } from "../federation/outbound/payload-outbox.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
 import { CachedKvStore, FEDIFY_CACHEABLE_PREFIXES } from "../federation/storage/cached-kv-store.ts";
 import {
@@ -73,6 +86,8 @@ export interface Deps extends HttpDeps {
     events: PostgresMessageQueue;
     media: PostgresMessageQueue;
   };
+  /** Haven's own delivery path, which Fedify's outbox messages are turned into (ADR 0009). */
+  readonly deliveries: Deliveries;
   readonly fed: HavenFederation;
   readonly federation: Federation<HavenContext>;
   readonly contextData: HavenContext;
@@ -94,8 +109,12 @@ export interface DepsOverrides {
   moderation?: ModerationGate;
   /** Delivery retry policy (tests: seconds instead of the ≥ 48 h default). */
   outboxRetryPolicy?: RetryPolicy;
-  /** Deadline of every global `fetch`, i.e. Fedify's deliveries (default 10 s). */
+  /** Deadline of every delivery and every global `fetch` (default 10 s). */
   fetchDeadlineMs?: number;
+  /** How often unneeded delivery payloads are deleted (default a minute). */
+  payloadSweepIntervalMs?: number;
+  /** Our deliveries' circuit breaker (tests: seconds instead of Fedify's 30 min recovery). */
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
@@ -140,18 +159,27 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const storage = new LocalMediaStorage(join(dataDir, "media"));
   const kv = new PostgresKvStore(database);
   const concurrency = config.deliveryConcurrency;
+  // Checked when a delivery is about to go, not when it was queued (ADR 0002, 0007).
+  const guard = {
+    moderation,
+    destinations: {
+      allowPrivateAddress: config.allowPrivateAddress,
+      resolve: systemResolveHost,
+      exempt: exemptList(),
+    },
+  };
+  // Fedify serialises and signs each activity once; its per-inbox outbox
+  // messages become one stored payload plus small rows (ADR 0009). Messages
+  // it cannot take stay on Fedify's own outbox worker.
+  let senderOf: (keyId: string) => string | null = () => null;
   const queues = {
     inbox: new PostgresMessageQueue(database, { queue: "inbox", concurrency: 16 }),
-    outbox: new GuardedOutboxQueue(
-      new PostgresMessageQueue(database, { queue: "outbox", concurrency }),
-      {
-        moderation,
-        destinations: {
-          allowPrivateAddress: config.allowPrivateAddress,
-          resolve: systemResolveHost,
-          exempt: exemptList(),
-        },
-      },
+    outbox: new PayloadOutboxQueue(
+      new GuardedOutboxQueue(
+        new PostgresMessageQueue(database, { queue: "outbox", concurrency }),
+        guard,
+      ),
+      { db: database.db, senderOf: (keyId) => senderOf(keyId) },
     ),
     fanout: new PostgresMessageQueue(database, { queue: "fanout", concurrency: 4 }),
     events: new PostgresMessageQueue(database, { queue: EVENTS_QUEUE, concurrency: 8 }),
@@ -167,15 +195,51 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   // rejects (every redirect hop checked): documents, keys, NodeInfo, deliveries.
   const federationFetch = refuseSuspendedHosts(safeFetch, moderation);
   const loaders = createDocumentLoaders({ safeFetch: federationFetch, cache: { kv } });
+  // Circuit-breaker state and signature-spec memory, read on every delivery.
+  const fedifyKv = new CachedKvStore(kv, { prefixes: FEDIFY_CACHEABLE_PREFIXES });
   const fed = createHavenFederation({
     config,
-    // Circuit-breaker state and signature-spec memory, read on every delivery.
-    kv: new CachedKvStore(kv, { prefixes: FEDIFY_CACHEABLE_PREFIXES }),
+    kv: fedifyKv,
     queues,
     loaders,
     ...(overrides.outboxRetryPolicy ? { outboxRetryPolicy: overrides.outboxRetryPolicy } : {}),
   });
+  const deliveries = new Deliveries({
+    db: database.db,
+    queue: new GuardedOutboxQueue(
+      // Room for as many waiting on slow remotes as are being worked on.
+      new PostgresMessageQueue(database, { queue: DELIVERY_QUEUE, concurrency: 2 * concurrency }),
+      guard,
+    ),
+    // Moderation is asked by the guard and no redirect is followed: the bare fetcher.
+    safeFetch,
+    keys: fed.keys,
+    retryPolicy: fed.outboxRetryPolicy,
+    // Fedify's own breaker on Fedify's KV prefix: one state per host for both paths.
+    circuit: new CircuitBreaker({
+      kv: fedifyKv,
+      prefix: ["_fedify", "circuit"],
+      ...(overrides.circuitBreaker ? { options: overrides.circuitBreaker } : {}),
+    }),
+    deadlineMs: overrides.fetchDeadlineMs ?? DEFAULT_FETCH_DEADLINE_MS,
+    concurrency,
+    ...(overrides.payloadSweepIntervalMs
+      ? { sweepIntervalMs: overrides.payloadSweepIntervalMs }
+      : {}),
+  });
   const contextData: HavenContext = { db: database.db, config, events, moderation };
+  const keyOwners = fed.federation.createContext(new URL(config.publicUrl.origin), contextData);
+  senderOf = (keyId) => {
+    let url: URL;
+    try {
+      url = new URL(keyId);
+    } catch {
+      return null;
+    }
+    if (url.origin !== config.publicUrl.origin) return null;
+    const route = keyOwners.parseUri(url);
+    return route?.type === "actor" ? route.identifier : null;
+  };
   return {
     config,
     database,
@@ -186,6 +250,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     stagingDir,
     kv,
     queues,
+    deliveries,
     fed,
     federation: fed.federation,
     contextData,
@@ -309,7 +374,7 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     deps.federation.startQueue(deps.contextData, { signal }),
     // Shared blocklists: due subscriptions synced every minute, what they suspend purged.
     deps.moderationRuntime.runSubscriptionSync(signal),
-    videos.listen(signal),
+    deps.deliveries.listen(signal),
     deps.queues.media.listen(
       async (message) => {
         const job = message as BackgroundJob;

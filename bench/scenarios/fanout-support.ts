@@ -11,7 +11,7 @@ import type { SinkReport } from "../support/sink.ts";
 export const HOSTS = 1_000;
 export const FOLLOWERS = 10_000;
 /** Queues a fan-out goes through, from the domain event to the deliveries. */
-export const FANOUT_QUEUES = ["events", "fanout", "outbox"] as const;
+export const FANOUT_QUEUES = ["events", "fanout", "outbox", "raw-outbox"] as const;
 
 export interface Audience {
   sink: RpcChild;

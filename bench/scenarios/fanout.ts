@@ -290,7 +290,7 @@ export async function s3(b: Bench): Promise<Row> {
     check(rep.problemCount === 0, `Haven (dead hosts): ${rep.problems.join("; ")}`);
     const held = await a.sink.call<number>("releaseDead");
     // Released connections fail; let those handlers finish, then forget their retries.
-    await b.waitQueuesIdle(["outbox"], 30_000, true).catch(() => 0);
+    await b.waitQueuesIdle(["outbox", "raw-outbox"], 30_000, true).catch(() => 0);
     await b.purgeDeliveries();
     haven.push(rate(healthy, withDead.drainMs));
     baseline.push(ideal);

@@ -90,7 +90,7 @@ export function checkAccepted(who: string, res: LoadResult): void {
 
 /** Lets Haven's worker process finish the accepted activities before the next run. */
 export async function drainInbox(b: Bench): Promise<number> {
-  return b.waitQueuesIdle(["inbox", "outbox"], 180_000);
+  return b.waitQueuesIdle(["inbox", "outbox", "raw-outbox"], 180_000);
 }
 
 /** Haven's half-of-max rate from S4 (measured once; S8 reuses it). */

@@ -250,7 +250,7 @@ export class Bench {
   /** Forgets deliveries left behind (retries of dead hosts) and circuit-breaker state. */
   async purgeDeliveries(): Promise<void> {
     await this.db.execute(
-      sql`DELETE FROM fedify_messages WHERE queue IN ('outbox', 'fanout', 'events')`,
+      sql`DELETE FROM fedify_messages WHERE queue IN ('outbox', 'fanout', 'events', 'raw-outbox')`,
     );
     await this.db.execute(sql`DELETE FROM fedify_kv WHERE key LIKE '["_fedify","circuit"%'`);
   }

@@ -5,6 +5,7 @@ import type { OutboundEvent } from "../../src/events/outbound.ts";
 import { findRemoteActor } from "../../src/remote/remote-actor.service.ts";
 import type { ActorDocumentCache } from "../actor-documents.ts";
 import type { HavenContext } from "../context.ts";
+import { TO_FOLLOWERS } from "./send-options.ts";
 
 export type OutboundHandler = (event: OutboundEvent, eventId: string) => Promise<void>;
 
@@ -67,7 +68,7 @@ export function createOutboundPublisher(
             to: new URL("https://www.w3.org/ns/activitystreams#Public"),
             object,
           }),
-          { preferSharedInbox: true },
+          TO_FOLLOWERS,
         );
         return;
       }

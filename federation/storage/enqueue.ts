@@ -8,7 +8,13 @@ import { durationToMs, toJsonText } from "./json.ts";
 /** The LISTEN/NOTIFY channel; the payload is the queue name. */
 export const QUEUE_CHANNEL = "haven_queue";
 
-const ROWS_PER_STATEMENT = 5_000;
+/**
+ * Rows per INSERT. Small on purpose: a fan-out's rows are serialised one
+ * chunk at a time, so the JSON of 10,000 deliveries never exists all at once
+ * (nor postgres.js's write buffer for it); 500 keeps a statement well under
+ * PostgreSQL's 65,535 parameters and costs one round trip per 500 rows.
+ */
+export const ROWS_PER_STATEMENT = 500;
 
 /** Same shape as Fedify's `MessageQueueEnqueueOptions`. */
 export interface EnqueueOptions {
@@ -44,25 +50,27 @@ export async function enqueueManyInTransaction(
   const deliverAt =
     delayMs === 0 ? sql`now()` : sql`now() + ${delayMs}::float8 * interval '1 millisecond'`;
   const orderingKey = options?.orderingKey ?? null;
-  const rows = messages.map(
-    (m) => sql`(${queue}, ${toJsonText(m)}::json, ${orderingKey}::text, ${deliverAt})`,
-  );
-  const insertAndNotify = (tx: Db, chunk: SQL[]) =>
+  // Serialised lazily, chunk by chunk (see ROWS_PER_STATEMENT).
+  const chunk = (start: number) =>
+    messages
+      .slice(start, start + ROWS_PER_STATEMENT)
+      .map((m) => sql`(${queue}, ${toJsonText(m)}::json, ${orderingKey}::text, ${deliverAt})`);
+  const insertAndNotify = (tx: Db, rows: SQL[]) =>
     // One statement: the INSERT runs even though the SELECT does not read it.
     // Identity values follow the VALUES order, which is the enqueue order.
     tx.execute(sql`
       WITH inserted AS (
         INSERT INTO fedify_messages (queue, message, ordering_key, deliver_at)
-        VALUES ${sql.join(chunk, sql`, `)})
+        VALUES ${sql.join(rows, sql`, `)})
       SELECT pg_notify(${QUEUE_CHANNEL}, ${queue})`);
-  if (rows.length <= ROWS_PER_STATEMENT) {
-    await insertAndNotify(db, rows);
+  if (messages.length <= ROWS_PER_STATEMENT) {
+    await insertAndNotify(db, chunk(0));
     return;
   }
-  // PostgreSQL takes at most 65,535 parameters per statement.
+  // All or nothing, like a single statement.
   await db.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      await insertAndNotify(tx, rows.slice(i, i + ROWS_PER_STATEMENT));
+    for (let i = 0; i < messages.length; i += ROWS_PER_STATEMENT) {
+      await insertAndNotify(tx, chunk(i));
     }
   });
 }

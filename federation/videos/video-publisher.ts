@@ -1,17 +1,13 @@
-import type { Context, Federation, RetryPolicy } from "@fedify/fedify";
+import type { Context, Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { findActorById } from "../../src/actors/actor.service.ts";
-import type { Database } from "../../src/db/client.ts";
 import type { OutboundEvent } from "../../src/events/outbound.ts";
-import { exemptList, systemResolveHost } from "../../src/net/destination.ts";
 import type { SafeFetch } from "../../src/net/safe-fetch.ts";
 import type { HavenContext } from "../context.ts";
-import type { ActorKeyCache } from "../keys.ts";
-import { GuardedOutboxQueue } from "../outbound/delivery-guard.ts";
+import type { Deliveries } from "../outbound/deliveries.ts";
 import type { OutboundHandler } from "../outbound/publisher.ts";
-import { PostgresMessageQueue } from "../storage/index.ts";
+import { TO_FOLLOWERS } from "../outbound/send-options.ts";
 import { InstanceSoftwareResolver } from "./instance-software.ts";
-import { RAW_OUTBOX_QUEUE, RawDelivery, type RawDeliveryMessage } from "./raw-delivery.ts";
 import {
   announceVideoActivity,
   createNoteActivity,
@@ -30,18 +26,15 @@ const logger = getLogger(["haven", "federation", "videos"]);
 export interface VideoPublishingDeps {
   readonly federation: Federation<HavenContext>;
   readonly contextData: HavenContext;
-  readonly database: Database;
   readonly safeFetch: SafeFetch;
-  readonly fed: { readonly keys: ActorKeyCache; readonly outboxRetryPolicy: RetryPolicy };
+  /** Haven's delivery path; the raw `Update{Video}` goes straight to it. */
+  readonly deliveries: Deliveries;
 }
 
 export interface VideoPublishing {
   /** Plug into `createOutboundPublisher(…, extra)`. */
   readonly handlers: Partial<Record<OutboundEvent["type"], OutboundHandler>>;
-  /** The worker for raw (byte-exact) deliveries; run it beside Fedify's queues. */
-  listen(signal: AbortSignal): Promise<void>;
   readonly software: InstanceSoftwareResolver;
-  readonly raw: RawDelivery;
 }
 
 /**
@@ -52,24 +45,10 @@ export interface VideoPublishing {
  * by the owner Person).
  */
 export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishing {
-  const { federation, contextData, database } = deps;
+  const { federation, contextData, deliveries } = deps;
   const db = contextData.db;
   const origin = new URL(contextData.config.publicUrl.origin);
   const software = new InstanceSoftwareResolver({ db, safeFetch: deps.safeFetch });
-  const raw = new RawDelivery({
-    db,
-    queue: new GuardedOutboxQueue(new PostgresMessageQueue(database, { queue: RAW_OUTBOX_QUEUE }), {
-      moderation: contextData.moderation,
-      destinations: {
-        allowPrivateAddress: contextData.config.allowPrivateAddress,
-        resolve: systemResolveHost,
-        exempt: exemptList(),
-      },
-    }),
-    safeFetch: deps.safeFetch,
-    keys: deps.fed.keys,
-    retryPolicy: deps.fed.outboxRetryPolicy,
-  });
   const context = (): Context<HavenContext> => federation.createContext(origin, contextData);
 
   const published: OutboundHandler = async (event) => {
@@ -82,14 +61,15 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
     }
     const { face, channel } = loaded;
     const sender = { identifier: channel.handle };
-    await ctx.sendActivity(sender, "followers", createNoteActivity(face), {
-      preferSharedInbox: true,
-    });
+    await ctx.sendActivity(sender, "followers", createNoteActivity(face), TO_FOLLOWERS);
     const peertube = await peertubeFollowers(db, software, channel.id);
     if (peertube.length > 0) {
-      await ctx.sendActivity(sender, peertube.map(toRecipient), announceVideoActivity(face), {
-        preferSharedInbox: true,
-      });
+      await ctx.sendActivity(
+        sender,
+        peertube.map(toRecipient),
+        announceVideoActivity(face),
+        TO_FOLLOWERS,
+      );
     }
   };
 
@@ -103,29 +83,21 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
       { identifier: channel.handle },
       "followers",
       updateNoteActivity(face, eventId),
-      { preferSharedInbox: true },
+      TO_FOLLOWERS,
     );
     const peertube = await peertubeFollowers(db, software, channel.id);
     if (peertube.length === 0) return;
     const activity = updateVideoActivityJson(face, eventId);
-    const body = JSON.stringify(activity);
-    const started = new Date().toISOString();
-    const messages: RawDeliveryMessage[] = [...coalesceInboxes(peertube)].map(
-      ([inbox, actorIds]) => ({
-        type: "outbox",
-        kind: "raw",
+    await deliveries.enqueue(
+      {
         activityId: String(activity.id),
-        activityType: "Update",
-        inbox,
-        actorIds,
+        activityType: "https://www.w3.org/ns/activitystreams#Update",
         sender: owner.handle,
         keyId: `${ctx.getActorUri(owner.handle).href}#main-key`,
-        body,
-        started,
-        attempt: 0,
-      }),
+        body: JSON.stringify(activity),
+      },
+      [...coalesceInboxes(peertube)].map(([inbox, actorIds]) => ({ inbox, actorIds })),
     );
-    await raw.enqueue(messages);
   };
 
   const deleted: OutboundHandler = async (event, eventId) => {
@@ -147,7 +119,7 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
       { identifier: channel.handle },
       "followers",
       deleteNoteActivity(urls, eventId),
-      { preferSharedInbox: true },
+      TO_FOLLOWERS,
     );
     if (!owner) return;
     const peertube = await peertubeFollowers(db, software, channel.id);
@@ -156,15 +128,13 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
         { identifier: owner.handle },
         peertube.map(toRecipient),
         deleteVideoActivity(urls, eventId),
-        { preferSharedInbox: true },
+        TO_FOLLOWERS,
       );
     }
   };
 
   return {
     handlers: { "video.published": published, "video.updated": updated, "video.deleted": deleted },
-    listen: (signal) => raw.listen(signal),
     software,
-    raw,
   };
 }

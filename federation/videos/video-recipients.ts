@@ -44,8 +44,15 @@ export async function peertubeFollowers(
 ): Promise<FollowerRecipient[]> {
   const followers = await listFollowerRecipients(db, channelId);
   const byOrigin = new Map<string, FollowerRecipient[]>();
+  // Thousands of followers share a few instances: parse each authority once.
+  const originOf = new Map<string, string | null>();
   for (const row of followers) {
-    const origin = safeOrigin(row.iri);
+    const prefix = authorityPrefix(row.iri);
+    let origin = originOf.get(prefix);
+    if (origin === undefined) {
+      origin = safeOrigin(prefix);
+      originOf.set(prefix, origin);
+    }
     if (origin === null) continue;
     const list = byOrigin.get(origin) ?? [];
     list.push(row);
@@ -80,6 +87,13 @@ export function coalesceInboxes(rows: readonly FollowerRecipient[]): Map<string,
     inboxes.set(inbox, list);
   }
   return inboxes;
+}
+
+/** `scheme://authority` of an IRI (the whole string if it has no path): all its origin depends on. */
+function authorityPrefix(iri: string): string {
+  const start = iri.indexOf("//");
+  const end = start < 0 ? -1 : iri.slice(start + 2).search(/[/?#]/);
+  return end < 0 ? iri : iri.slice(0, start + 2 + end);
 }
 
 function safeOrigin(iri: string): string | null {

@@ -204,7 +204,7 @@ describe("fan-out", () => {
     expect(deliveredBefore).toBeLessThan(instances.length);
     const [queued] = await queryRows<{ n: number }>(
       t.database.db,
-      sql`SELECT count(*)::int AS n FROM fedify_messages WHERE queue IN ('outbox', 'fanout')`,
+      sql`SELECT count(*)::int AS n FROM fedify_messages WHERE queue IN ('outbox', 'fanout', 'raw-outbox')`,
     );
     expect(queued?.n).toBeGreaterThan(0);
 

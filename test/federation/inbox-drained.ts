@@ -6,7 +6,7 @@ import { fedifyMessages } from "../../src/db/schema/index.ts";
 /**
  * Resolves once Haven's inbox queue (or the named queues) is empty: every accepted delivery has
  * been handled. Lets a test assert that something did NOT happen without sleeping for a guessed
- * time. With ["inbox", "events", "outbox"]: also every answer has been sent.
+ * time. With ["inbox", "events", "outbox", "raw-outbox"]: also every answer has been sent.
  */
 export async function inboxDrained(db: Db, queues: string[] = ["inbox"]): Promise<void> {
   await expect

@@ -255,7 +255,7 @@ describe("time and replay", () => {
     );
     const again = await Promise.all(Array.from({ length: 10 }, post));
     for (const r of again) expect(r.status).toBeLessThan(300);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox"]);
+    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
     expect(await followStatus(replayer.id)).toEqual(["accepted"]);
     const accepts = mastodon.deliveries.filter(
       (d) => d.body?.type === "Accept" && (d.body.object as JsonObject).id === activity.id,

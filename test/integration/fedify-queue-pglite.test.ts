@@ -1,5 +1,11 @@
 import { testMessageQueue } from "@fedify/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  DELIVERY_QUEUE,
+  enqueuePayload,
+  isDeliveryMessage,
+  sweepPayloads,
+} from "../../federation/outbound/delivery-payloads.ts";
 import { PostgresKvStore, PostgresMessageQueue } from "../../federation/storage/index.ts";
 import { type Database, openEmbedded } from "../../src/db/client.ts";
 
@@ -45,4 +51,36 @@ test("the KV store's prefix list and cas work on PGlite", async () => {
   const entries = [];
   for await (const entry of kv.list(["a"])) entries.push(entry);
   expect(entries).toEqual([{ key: ["a", "1"], value: 3 }]);
+});
+
+test("a payload and 1,200 delivery rows commit together on PGlite; swept once consumed", async () => {
+  const targets = Array.from({ length: 1_200 }, (_, i) => ({
+    inbox: `https://h${i % 300}.example/users/u${i}/inbox`,
+    actorIds: [`https://h${i % 300}.example/users/u${i}`],
+  }));
+  const payload = {
+    activityId: "https://haven.example/notes/1/activity",
+    activityType: "https://www.w3.org/ns/activitystreams#Create",
+    sender: "calm",
+    keyId: "https://haven.example/users/calm#main-key",
+    body: '{"type":"Create"}',
+  };
+  await enqueuePayload(database.db, payload, targets);
+  const queue = new PostgresMessageQueue(database, { queue: DELIVERY_QUEUE });
+  expect(await queue.getDepth()).toMatchObject({ queued: 1_200 });
+  expect(await sweepPayloads(database.db)).toBe(0);
+
+  const seen: unknown[] = [];
+  const stop = new AbortController();
+  const listening = queue.listen((m) => void seen.push(m), { signal: stop.signal });
+  const deadline = Date.now() + 20_000;
+  while ((await queue.getDepth()).queued > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  stop.abort();
+  await listening;
+  expect(seen).toHaveLength(1_200);
+  expect(seen.every(isDeliveryMessage)).toBe(true);
+  await new Promise((r) => setTimeout(r, 100)); // the last batched DELETE
+  expect(await sweepPayloads(database.db)).toBe(1);
 });

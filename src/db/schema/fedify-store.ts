@@ -66,3 +66,21 @@ export const fedifyMessages = pgTable(
       .where(sql`ordering_key IS NOT NULL`),
   ],
 );
+
+/**
+ * The body of an outgoing activity, stored once however many inboxes receive
+ * it: each delivery (a small `fedify_messages` row of the `raw-outbox` queue)
+ * names its payload by id. Deleted by a sweep once no delivery refers to it
+ * (federation/outbound/delivery-payloads.ts).
+ */
+export const deliveryPayloads = pgTable("delivery_payloads", {
+  id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  activityId: text().notNull(),
+  activityType: text().notNull(),
+  /** Handle of the local actor whose RSA key signs the POSTs. */
+  sender: text().notNull(),
+  keyId: text().notNull(),
+  /** The exact bytes to post (UTF-8 JSON); never re-serialised. */
+  body: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
