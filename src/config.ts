@@ -50,6 +50,7 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: z.string().optional(),
   HAVEN_ROLE: z.string().optional(),
   DELIVERY_CONCURRENCY: z.string().optional(),
+  WORKER_NICE: z.string().optional(),
   INSTANCE_NAME: z.string().optional(),
   INSTANCE_DESCRIPTION: z.string().optional(),
 });
@@ -70,6 +71,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   readonly role: ProcessRole;
   readonly deliveryConcurrency: number;
+  /** Scheduling niceness of a worker-only process (0 = as the web process). */
+  readonly workerNice: number;
   /** What other servers and crawlers call this instance (NodeInfo `nodeName`). */
   readonly instanceName: string;
   /** One or two sentences about the instance (NodeInfo `nodeDescription`); "" = none. */
@@ -162,6 +165,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems,
   );
 
+  // A worker-only process yields the CPU to web processes on the same host:
+  // queued work can wait a few milliseconds, a person's request should not.
+  const workerNiceRaw = e.WORKER_NICE?.trim() ?? "";
+  const workerNice = workerNiceRaw === "" ? 10 : Number(workerNiceRaw);
+  if (!Number.isInteger(workerNice) || workerNice < 0 || workerNice > 19) {
+    problems.push(`WORKER_NICE must be a whole number from 0 to 19 (got "${e.WORKER_NICE}")`);
+  }
+
   const instanceName = e.INSTANCE_NAME?.trim() ?? "";
   if (instanceName.length > 100) {
     problems.push(`INSTANCE_NAME must be at most 100 characters (got ${instanceName.length})`);
@@ -187,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes,
     role,
     deliveryConcurrency,
+    workerNice,
     // Unset: the host name, which is what Mastodon and PeerTube show for an unnamed instance.
     instanceName: instanceName || publicUrl.host,
     instanceDescription,

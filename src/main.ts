@@ -1,4 +1,5 @@
 import "./temporal.ts";
+import { setPriority } from "node:os";
 import { serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
 import { createApp, createDeps, createHealthApp, runWorkers } from "./app.ts";
@@ -27,6 +28,14 @@ async function runServer(config: Config, role: ProcessRole): Promise<void> {
     logger.warn(
       "ALLOW_PRIVATE_ADDRESS is on: this server will fetch from and deliver to private addresses. Use it only for tests and local experiments.",
     );
+  }
+  if (role === "worker" && config.workerNice > 0) {
+    // Lower only this process's priority (always permitted); see WORKER_NICE.
+    try {
+      setPriority(config.workerNice);
+    } catch (error) {
+      logger.warn("Could not lower the worker's priority: {error}", { error });
+    }
   }
   const deps = await createDeps(config);
   const controller = new AbortController();
