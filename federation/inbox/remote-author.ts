@@ -32,14 +32,6 @@ export async function fetchRemoteActor(
   return input ? upsertRemoteActor(ctx.data.db, input) : null;
 }
 
-/** Likes and boosts only need a row to hang on: a known actor is not fetched again. */
-export async function knownOrFetchedActor(
-  ctx: Context<HavenContext>,
-  actorId: URL,
-): Promise<RemoteActorRef | null> {
-  return (await findRemoteActorRef(ctx.data.db, actorId.href)) ?? fetchRemoteActor(ctx, actorId);
-}
-
 /**
  * Follows and replies use what the actor says about itself (inbox, name):
  * the stored row while it is younger than ACTOR_REFRESH_AFTER_MS, else a
