@@ -5,7 +5,7 @@ import { initialCommentState } from "../../src/comments/comment-policy.ts";
 import type { HavenContext } from "../context.ts";
 import { readRemoteNote } from "../objects/remote-note.ts";
 import { resolveReplyTarget } from "./interaction-target.ts";
-import { fetchRemoteActor } from "./remote-author.ts";
+import { recentOrFetchedActor } from "./remote-author.ts";
 import { trustedNoteOf } from "./trusted-note.ts";
 
 /** Reads an embedded object without fetching a referenced one (which comes back null). */
@@ -28,11 +28,13 @@ export async function onCreate(ctx: InboxContext<HavenContext>, create: Create):
   if (actorId == null || create.objectId == null) return;
   const db = ctx.data.db;
 
-  // Cheap filters before any fetch: already stored, or not a reply to us as sent.
-  if (await findCommentByIri(db, create.objectId.href)) return;
+  // Cheap filters before any fetch: not a reply to us as sent (most posts
+  // reply to nothing: no query at all), or already stored.
   const sent = await create.getObject(EMBEDDED_ONLY).catch(() => null);
-  if (sent instanceof Note && !(await resolveReplyTarget(ctx, sent.replyTargetId))) return;
   if (sent != null && !(sent instanceof Note)) return;
+  const sentTarget = sent ? await resolveReplyTarget(ctx, sent.replyTargetId) : null;
+  if (sent && !sentTarget) return;
+  if (await findCommentByIri(db, create.objectId.href)) return;
 
   const standing = await ctx.data.moderation.decideForActor(actorId.href);
   if (standing.action === "reject") return;
@@ -41,12 +43,16 @@ export async function onCreate(ctx: InboxContext<HavenContext>, create: Create):
   const fields = note ? readRemoteNote(note) : null;
   // A followers-only or direct reply was not meant for a public page.
   if (!fields?.isPublic) return;
-  const target = await resolveReplyTarget(ctx, fields.inReplyTo);
+  // Usually the embedded Note is the trusted one: its target is already known.
+  const target =
+    sentTarget && sent?.replyTargetId?.href === fields.inReplyTo?.href
+      ? sentTarget
+      : await resolveReplyTarget(ctx, fields.inReplyTo);
   if (!target) return;
   const state = initialCommentState(target.video.commentsPolicy, standing.action);
   if (state === null) return;
 
-  const author = await fetchRemoteActor(ctx, actorId);
+  const author = await recentOrFetchedActor(ctx, actorId);
   if (!author) return;
   await insertRemoteComment(db, {
     ...fields,

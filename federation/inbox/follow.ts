@@ -1,10 +1,9 @@
 import type { InboxContext } from "@fedify/fedify";
-import { type Follow, isActor } from "@fedify/vocab";
+import type { Follow } from "@fedify/vocab";
 import { findActorByHandle } from "../../src/actors/actor.service.ts";
 import { receiveFollow } from "../../src/follows/follow.service.ts";
 import type { HavenContext } from "../context.ts";
-import { toRemoteActorInput } from "../objects/remote-actor.ts";
-import { signedLoader } from "./loader.ts";
+import { recentOrFetchedActor } from "./remote-author.ts";
 
 export async function onFollow(ctx: InboxContext<HavenContext>, follow: Follow): Promise<void> {
   if (follow.id == null || follow.actorId == null || follow.objectId == null) return;
@@ -16,9 +15,8 @@ export async function onFollow(ctx: InboxContext<HavenContext>, follow: Follow):
   const decision = await ctx.data.moderation.decideForActor(follow.actorId.href);
   if (decision.action === "reject") return;
 
-  const actor = await follow.getActor(await signedLoader(ctx));
-  if (!isActor(actor) || actor.id?.href !== follow.actorId.href) return;
-  const follower = await toRemoteActorInput(actor);
+  // Never an embedded copy: the row we hold (recent), or the actor's own document.
+  const follower = await recentOrFetchedActor(ctx, follow.actorId);
   if (!follower) return;
 
   await receiveFollow(ctx.data.db, ctx.data.events, {

@@ -1,9 +1,13 @@
 import type { InboxContext } from "@fedify/fedify";
 import type { Announce, Like } from "@fedify/vocab";
-import { type ReactionKind, recordReaction } from "../../src/comments/reaction.service.ts";
+import {
+  type ReactionKind,
+  recordReaction,
+  recordReactionOfKnownActor,
+} from "../../src/comments/reaction.service.ts";
 import type { HavenContext } from "../context.ts";
 import { publishedVideoOfIri } from "./interaction-target.ts";
-import { knownOrFetchedActor } from "./remote-author.ts";
+import { fetchRemoteActor } from "./remote-author.ts";
 
 /**
  * A Like or Announce of one of our videos (its Note or its Video), counted
@@ -22,14 +26,15 @@ export async function receiveReaction(
   if (!video) return;
   const standing = await ctx.data.moderation.decideForActor(actorId.href);
   if (standing.action === "reject") return;
-  const actor = await knownOrFetchedActor(ctx, actorId);
-  if (!actor) return;
-  await recordReaction(ctx.data.db, {
-    iri: activity.id.href,
-    kind,
-    videoId: video.id,
-    actorId: actor.id,
+  const reaction = { iri: activity.id.href, kind, videoId: video.id };
+  // Likes and boosts only need a row to hang on: a known actor is not fetched again.
+  const recorded = await recordReactionOfKnownActor(ctx.data.db, {
+    ...reaction,
+    actorIri: actorId.href,
   });
+  if (recorded !== "unknown_actor") return;
+  const actor = await fetchRemoteActor(ctx, actorId);
+  if (actor) await recordReaction(ctx.data.db, { ...reaction, actorId: actor.id });
 }
 
 export function onLike(ctx: InboxContext<HavenContext>, like: Like): Promise<void> {

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { type Db, queryRows } from "../db/client.ts";
 import { remoteActors, videoReactions } from "../db/schema/index.ts";
 
 export type ReactionKind = "like" | "announce";
@@ -18,6 +18,33 @@ export async function recordReaction(
     .onConflictDoNothing()
     .returning({ id: videoReactions.id });
   return rows.length > 0;
+}
+
+export type KnownActorReaction = "stored" | "duplicate" | "unknown_actor";
+
+/**
+ * `recordReaction` for an actor named by its IRI, in one round trip: the
+ * usual Like comes from an actor we already hold. "unknown_actor": nothing
+ * stored; the caller fetches the actor and calls `recordReaction`.
+ */
+export async function recordReactionOfKnownActor(
+  db: Db,
+  input: { iri: string; kind: ReactionKind; videoId: string; actorIri: string },
+): Promise<KnownActorReaction> {
+  const [row] = await queryRows<{ known: boolean; stored: boolean }>(
+    db,
+    sql`WITH actor AS (
+          SELECT ${remoteActors.id} AS id FROM ${remoteActors} WHERE ${remoteActors.iri} = ${input.actorIri}
+        ), stored AS (
+          INSERT INTO ${videoReactions} (iri, kind, video_id, actor_id)
+          SELECT ${input.iri}, ${input.kind}, ${input.videoId}, actor.id FROM actor
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        )
+        SELECT EXISTS (SELECT 1 FROM actor) AS known, EXISTS (SELECT 1 FROM stored) AS stored`,
+  );
+  if (!row?.known) return "unknown_actor";
+  return row.stored ? "stored" : "duplicate";
 }
 
 /**

@@ -4,12 +4,13 @@ import type { Db } from "../db/client.ts";
 import { follows, remoteActors } from "../db/schema/index.ts";
 import type { OutboundEvents } from "../events/outbound.ts";
 import { err, ok, type Result } from "../lib/result.ts";
-import { type RemoteActorInput, upsertRemoteActor } from "../remote/remote-actor.service.ts";
+import type { RemoteActor } from "../remote/remote-actor.service.ts";
 
 export type Follow = typeof follows.$inferSelect;
 
 export interface FollowRequest {
-  follower: RemoteActorInput;
+  /** The follower as stored (the caller fetched or refreshed it as it saw fit). */
+  follower: Pick<RemoteActor, "id" | "iri">;
   followee: LocalActor;
   activityIri: string;
   /** Moderation asked for approval (e.g. a silenced domain). */
@@ -33,8 +34,8 @@ export async function receiveFollow(
   if (request.followee.kind === "application") {
     return err("forbidden", "the instance actor cannot be followed");
   }
+  const follower = request.follower;
   return db.transaction(async (tx) => {
-    const follower = await upsertRemoteActor(tx, request.follower);
     const needsApproval =
       request.followee.manuallyApprovesFollowers || request.requireApproval === true;
     const status = needsApproval ? "pending" : "accepted";

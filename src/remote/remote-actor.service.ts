@@ -47,6 +47,18 @@ export async function findRemoteActor(db: Db, iri: string): Promise<RemoteActor 
   return row ?? null;
 }
 
+/** What an inbox handler needs of a stored actor: no `raw` document (kilobytes) read for it. */
+export type RemoteActorRef = Pick<RemoteActor, "id" | "iri" | "fetchedAt">;
+
+export async function findRemoteActorRef(db: Db, iri: string): Promise<RemoteActorRef | null> {
+  const [row] = await db
+    .select({ id: remoteActors.id, iri: remoteActors.iri, fetchedAt: remoteActors.fetchedAt })
+    .from(remoteActors)
+    .where(eq(remoteActors.iri, iri))
+    .limit(1);
+  return row ?? null;
+}
+
 /** A remote actor deleted itself: forget it and everything hanging off it. */
 export async function purgeRemoteActor(db: Db, iri: string): Promise<boolean> {
   const deleted = await db
