@@ -145,9 +145,13 @@ describe("a Mastodon user follows a channel", () => {
       },
     });
     expect(accept.body).toMatchObject({
+      "@context": expect.anything(),
+      type: "Accept",
       actor: `${haven.origin}/users/channel`,
       object: { type: "Follow", id: activity.id, actor: alice.id },
     });
+    // Its own id, on our host (Mastodon ignores an Accept whose id is elsewhere).
+    expect(new URL(String(accept.body?.id)).origin).toBe(haven.origin);
     const echoed = accept.body?.object as JsonObject;
     expect(echoed.object).toBe(`${haven.origin}/users/channel`);
 
