@@ -62,6 +62,9 @@ export class PostgresMessageQueue implements MessageQueue {
   readonly queue: string;
   readonly #database: Database;
   readonly #settings: WorkerSettings;
+  readonly #batcher = new EnqueueBatcher((messages) =>
+    enqueueManyInTransaction(this.#database.db, this.queue, messages),
+  );
 
   constructor(database: Database, options: PostgresMessageQueueOptions) {
     this.#database = database;
@@ -85,7 +88,10 @@ export class PostgresMessageQueue implements MessageQueue {
   }
 
   enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
-    return enqueueManyInTransaction(this.#database.db, this.queue, [message], options);
+    if (options?.delay !== undefined || options?.orderingKey !== undefined) {
+      return enqueueManyInTransaction(this.#database.db, this.queue, [message], options);
+    }
+    return this.#batcher.add(message);
   }
 
   enqueueMany(messages: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
@@ -101,5 +107,54 @@ export class PostgresMessageQueue implements MessageQueue {
 
   getDepth(): Promise<MessageQueueDepth> {
     return queueDepth(this.#database.db, this.queue);
+  }
+}
+
+/**
+ * Group commit for plain enqueues (no delay, no ordering key): the first
+ * message is inserted at once; those arriving while that INSERT runs go
+ * together in the next one. Nothing waits at low load, and under load
+ * (an inbox taking many activities at once) one statement, one commit and
+ * one NOTIFY serve many messages. Each caller's promise settles when the
+ * INSERT holding its message has committed (or failed), so an inbox still
+ * answers 202 only for what is stored.
+ */
+class EnqueueBatcher {
+  #pending: { message: unknown; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #running = false;
+
+  constructor(
+    private readonly insert: (messages: unknown[]) => Promise<void>,
+    /** Rows per INSERT at most; the rest wait for the next round. */
+    private readonly maxBatch = 500,
+  ) {}
+
+  add(message: unknown): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ message, resolve, reject });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, this.maxBatch);
+        try {
+          await this.insert(batch.map((p) => p.message));
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          if (batch.length === 1) {
+            batch[0]?.reject(error);
+            continue;
+          }
+          // One bad message must not fail the others: insert them one by one.
+          await Promise.all(batch.map((p) => this.insert([p.message]).then(p.resolve, p.reject)));
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
   }
 }

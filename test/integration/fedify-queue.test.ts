@@ -255,3 +255,30 @@ test("on abort, listen waits for running handlers, then deletes their messages",
   expect(finished).toBe(true);
   expect(await rowsLeft(mq.queue)).toBe(0);
 });
+
+test("concurrent enqueues share commits (group commit), and each resolves once stored", async () => {
+  const mq = makeQueue();
+  await Promise.all(Array.from({ length: 200 }, (_, i) => mq.enqueue({ i })));
+  // Everything awaited is stored…
+  expect(await rowsLeft(mq.queue)).toBe(200);
+  // …in far fewer transactions than messages: rows of one INSERT share their xmin.
+  const [row] = await queryRows<{ commits: number }>(
+    t.database.db,
+    sql`SELECT count(DISTINCT xmin::text)::int AS commits FROM fedify_messages
+        WHERE queue = ${mq.queue}`,
+  );
+  expect(Number(row?.commits)).toBeLessThan(20);
+});
+
+test("one message that cannot be stored fails alone; the others in its batch are stored", async () => {
+  const mq = makeQueue();
+  const results = await Promise.allSettled(
+    Array.from({ length: 10 }, (_, i) =>
+      // A BigInt cannot be serialised to JSON.
+      mq.enqueue(i === 4 ? { i, bad: 1n } : { i }),
+    ),
+  );
+  expect(results.filter((r) => r.status === "rejected")).toHaveLength(1);
+  expect(results[4]?.status).toBe("rejected");
+  expect(await rowsLeft(mq.queue)).toBe(9);
+});
