@@ -37,7 +37,7 @@ let video: SupportVideo;
 const db = () => t.database.db;
 const sharedInbox = () => `${haven.origin}/inbox`;
 const noteOf = (v: SupportVideo) => `${haven.origin}/notes/${v.id}`;
-const ALL_QUEUES = ["inbox", "events", "outbox"];
+const ALL_QUEUES = ["inbox", "events", "outbox", "raw-outbox"];
 
 /** GETs of the actor's document the remote served (the web side's key fetch included). */
 const documentFetches = (actor: FakeActor) =>
