@@ -1,8 +1,9 @@
 import type { Federation, InboxContext, InboxListenerSetters } from "@fedify/fedify";
-import { Announce, Create, Delete, Flag, Follow, Like, Undo, Update } from "@fedify/vocab";
+import { Announce, Block, Create, Delete, Flag, Follow, Like, Undo, Update } from "@fedify/vocab";
 import type { HavenContext } from "../context.ts";
 import { onDelete, onUpdate } from "./actor-lifecycle.ts";
 import { onAnnounce } from "./announce.ts";
+import { onBlock } from "./block.ts";
 import { onCreate } from "./create.ts";
 import { onFlag } from "./flag.ts";
 import { onFollow } from "./follow.ts";
@@ -30,6 +31,7 @@ export function registerInboxListeners(
     .on(Like, onLike)
     .on(Announce, onAnnounce)
     .on(Flag, onFlag)
+    .on(Block, onBlock)
     .onUnverifiedActivity(onUnverifiedActivity);
 }
 

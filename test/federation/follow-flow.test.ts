@@ -184,6 +184,37 @@ describe("a Mastodon user follows a channel", () => {
   });
 });
 
+describe("a follower that blocks the channel", () => {
+  test("Block removes the blocker's follow; a Block by someone else changes nothing", async () => {
+    await createChannel("blocked");
+    const channelId = `${haven.origin}/users/blocked`;
+    const block = (by: FakeActor, object: string) => ({
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: `${by.origin}/blocks/${crypto.randomUUID()}`,
+      type: "Block",
+      actor: by.id,
+      object,
+    });
+    const followed = follow(carol, channelId);
+    expect((await mastodon.send("carol", `${channelId}/inbox`, followed)).status).toBe(202);
+    await waitForAnswer(mastodon, "Accept", followed.id);
+    expect((await listOf("blocked", "followers")).map((f) => f.actor_id)).toEqual([carol.id]);
+
+    // dave blocks the channel he does not follow: carol's follow stays.
+    expect(
+      (await mastodon.send("dave", `${haven.origin}/inbox`, block(dave, channelId))).status,
+    ).toBe(202);
+    await inboxDrained(t.database.db);
+    expect((await listOf("blocked", "followers")).map((f) => f.actor_id)).toEqual([carol.id]);
+
+    // carol blocks it (no Undo{Follow} sent): she is no longer a follower.
+    expect(
+      (await mastodon.send("carol", `${haven.origin}/inbox`, block(carol, channelId))).status,
+    ).toBe(202);
+    await expect.poll(async () => (await listOf("blocked", "followers")).length).toBe(0);
+  });
+});
+
 describe("a channel that approves followers by hand (SECURITY #31)", () => {
   const gated = () => `${haven.origin}/users/gated`;
 
