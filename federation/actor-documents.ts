@@ -7,6 +7,12 @@ import { type ActorUrls, buildActorJson } from "./objects/actor.ts";
 
 type ActorObject = Person | Group | Application;
 
+interface CachedDocument {
+  version: number;
+  object: Promise<ActorObject>;
+  body?: Promise<string>;
+}
+
 /** Page of an actor on our web UI. */
 export function profilePageUrl(ctx: Context<HavenContext>, handle: string): URL {
   return new URL(`/@${handle}`, ctx.canonicalOrigin);
@@ -32,22 +38,52 @@ export async function actorUrls(ctx: Context<HavenContext>, actor: LocalActor): 
 /**
  * Fedify vocabulary objects built from our own JSON (`buildActorJson`) so the
  * wire shape is exactly ours; an object made by `fromJsonLd` serialises back
- * verbatim. JSON-LD expansion is costly, so objects are cached per actor
- * until its row changes.
+ * verbatim. JSON-LD expansion is costly, so objects — and the serialised body
+ * the actor fast path serves — are cached per actor until its row changes
+ * (`updatedAt` is the version).
  */
 export class ActorDocumentCache {
-  readonly #cache = new Map<string, { version: number; object: Promise<ActorObject> }>();
+  readonly #cache = new Map<string, CachedDocument>();
   readonly #loader = getDocumentLoader();
 
   async get(ctx: Context<HavenContext>, actor: LocalActor): Promise<ActorObject> {
+    return this.#entry(ctx, actor).object;
+  }
+
+  /**
+   * The response body Fedify's `handleActor` makes of the object, made the
+   * same way (`JSON.stringify(await actor.toJsonLd(context))`), once per version.
+   */
+  async body(ctx: Context<HavenContext>, actor: LocalActor): Promise<string> {
+    const entry = this.#entry(ctx, actor);
+    if (!entry.body) {
+      const body = entry.object.then(async (object) => JSON.stringify(await object.toJsonLd(ctx)));
+      body.catch(() => {
+        if (entry.body === body) delete entry.body;
+      });
+      entry.body = body;
+    }
+    return entry.body;
+  }
+
+  /** The body already made for this version of the actor, if any (no context needed). */
+  cachedBody(actorId: string, version: Date): Promise<string> | null {
+    const hit = this.#cache.get(actorId);
+    return hit && hit.version === version.getTime() ? (hit.body ?? null) : null;
+  }
+
+  #entry(ctx: Context<HavenContext>, actor: LocalActor): CachedDocument {
     const version = actor.updatedAt.getTime();
     const hit = this.#cache.get(actor.id);
-    if (hit && hit.version === version) return hit.object;
+    if (hit && hit.version === version) return hit;
     const object = this.#build(ctx, actor);
-    object.catch(() => this.#cache.delete(actor.id));
+    const entry: CachedDocument = { version, object };
+    object.catch(() => {
+      if (this.#cache.get(actor.id) === entry) this.#cache.delete(actor.id);
+    });
     if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(actor.id, { version, object });
-    return object;
+    this.#cache.set(actor.id, entry);
+    return entry;
   }
 
   async json(ctx: Context<HavenContext>, actor: LocalActor): Promise<Record<string, unknown>> {

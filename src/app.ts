@@ -18,6 +18,7 @@ import {
   type HavenFederation,
   USER_AGENT,
 } from "../federation/federation.ts";
+import { ActorFastPath } from "../federation/http/actor-fast-path.ts";
 import { federationMiddleware } from "../federation/http/middleware.ts";
 import { refuseSuspendedHosts } from "../federation/moderation/refuse-suspended-hosts.ts";
 import {
@@ -86,6 +87,8 @@ export interface Deps extends HttpDeps {
     events: PostgresMessageQueue;
     media: PostgresMessageQueue;
   };
+  /** Serves cached actor documents before Fedify; null serves them all through Fedify. */
+  readonly actorFastPath: ActorFastPath | null;
   /** Haven's own delivery path, which Fedify's outbox messages are turned into (ADR 0009). */
   readonly deliveries: Deliveries;
   readonly fed: HavenFederation;
@@ -228,7 +231,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       : {}),
   });
   const contextData: HavenContext = { db: database.db, config, events, moderation };
-  const keyOwners = fed.federation.createContext(new URL(config.publicUrl.origin), contextData);
+  // Request-independent: ids are built from PUBLIC_URL, never from the request.
+  const canonical = fed.federation.createContext(new URL(config.publicUrl.origin), contextData);
   senderOf = (keyId) => {
     let url: URL;
     try {
@@ -237,7 +241,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       return null;
     }
     if (url.origin !== config.publicUrl.origin) return null;
-    const route = keyOwners.parseUri(url);
+    const route = canonical.parseUri(url);
     return route?.type === "actor" ? route.identifier : null;
   };
   return {
@@ -252,6 +256,11 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     queues,
     deliveries,
     fed,
+    actorFastPath: new ActorFastPath({
+      documents: fed.actorDocuments,
+      db: database.db,
+      context: canonical,
+    }),
     federation: fed.federation,
     contextData,
     moderation,
@@ -319,6 +328,7 @@ export function createApp(deps: Deps): Hono {
     federationMiddleware(deps.federation, deps.contextData, {
       authorizedFetch: () => deps.moderationRuntime.authorizedFetch(),
       ...(deps.fed.inboxFastPath ? { inboxFastPath: deps.fed.inboxFastPath } : {}),
+      ...(deps.actorFastPath ? { actorFastPath: deps.actorFastPath } : {}),
     }),
   );
   app.route("/api/v1/auth", authRoutes(deps));

@@ -4,6 +4,7 @@ import type { HavenContext } from "../context.ts";
 import { authorizeFetch } from "../moderation/fetch-authorization.ts";
 import { goneIfTombstone } from "../videos/gone.ts";
 import { answerWebFinger } from "../webfinger/handler.ts";
+import type { ActorFastPath } from "./actor-fast-path.ts";
 import type { GuardedInboxPost, InboxFastPath } from "./inbox-fast-path.ts";
 import { guardInbox } from "./inbox-guard.ts";
 
@@ -25,9 +26,12 @@ export function federationMiddleware(
     authorizedFetch?: () => Promise<boolean>;
     /** Accepts plain signed inbox POSTs without Fedify's inbox handler (ADR 0008). */
     inboxFastPath?: InboxFastPath;
+    /** Serves cached actor documents without Fedify's request handling (S6). */
+    actorFastPath?: ActorFastPath;
   } = {},
 ): MiddlewareHandler {
   const fastPath = options.inboxFastPath;
+  const actorFastPath = options.actorFastPath;
   const enabled = options.authorizedFetch ?? (async () => false);
   return async (c: HonoContext, next: Next) => {
     const path = c.req.path;
@@ -40,6 +44,12 @@ export function federationMiddleware(
       if (answer) return mergeVary(answer);
       await next();
       return mergeVary(c.res);
+    }
+    const handle = actorFastPath?.match(request) ?? null;
+    // Authorized fetch checks signatures first: then Fedify answers, as before.
+    if (actorFastPath && handle !== null && !(await enabled())) {
+      const answer = await actorFastPath.answer(handle);
+      if (answer) return answer;
     }
     if (request.method === "POST" && INBOX_PATH.test(path)) {
       const guarded = await guardInbox(federation, contextData, request);

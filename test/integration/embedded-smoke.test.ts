@@ -78,6 +78,14 @@ test("embedded PGlite: CLI sets up, server migrates and answers WebFinger; CLI r
   );
   expect(wf.status).toBe(200);
   expect((await wf.json()).links[0].href).toBe(`http://localhost:${port}/users/first_steps`);
+  // Twice: built on the first GET, then served from the actor fast path's cache on PGlite.
+  for (let i = 0; i < 2; i++) {
+    const actor = await fetch(`${origin}/users/first_steps`, {
+      headers: { Accept: "application/activity+json" },
+    });
+    expect(actor.headers.get("content-type")).toBe("application/activity+json");
+    expect((await actor.json()).id).toBe(`http://localhost:${port}/users/first_steps`);
+  }
 
   // The printed and the piped passwords both log in.
   for (const [username, pw] of [
