@@ -328,10 +328,21 @@ describe("an unknown handle", () => {
       `${haven.origin}/.well-known/webfinger?resource=acct:nobody@${haven.host}`,
     );
     expect(wf.status).toBe(404);
-    const actor = await fetch(`${haven.origin}/users/nobody`, {
-      headers: { Accept: "application/activity+json" },
+    // Answered as such, not redirected to a page that then says 404.
+    for (const accept of ["application/activity+json", "text/html"]) {
+      const actor = await fetch(`${haven.origin}/users/nobody`, {
+        headers: { Accept: accept },
+        redirect: "manual",
+      });
+      expect(actor.status).toBe(404);
+    }
+    // A known handle still sends a browser to its profile page.
+    const page = await fetch(`${haven.origin}/users/channel`, {
+      headers: { Accept: "text/html" },
+      redirect: "manual",
     });
-    expect(actor.status).toBe(404);
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe("/@channel");
 
     const erin = await mastodon.addActor("erin");
     const res = await mastodon.send(

@@ -172,7 +172,19 @@ export function webRoutes(deps: HttpDeps): Hono {
       );
     return c.html(page);
   });
-  // Browsers that open an actor id land on the profile page.
-  app.get("/users/:handle", (c) => c.redirect(`/@${c.req.param("handle")}`, 302));
+  // Browsers that open an actor id land on the profile page; an unknown
+  // handle is a 404 here already (servers asking for JSON see no redirect).
+  app.get("/users/:handle", async (c) => {
+    const handle = c.req.param("handle");
+    if (!(await findActorByHandle(db, handle.toLowerCase()))) {
+      return c.html(
+        <Layout title="Not found">
+          <h1>No such account</h1>
+        </Layout>,
+        404,
+      );
+    }
+    return c.redirect(`/@${handle}`, 302);
+  });
   return app;
 }
