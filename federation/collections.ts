@@ -6,6 +6,7 @@ import {
 } from "../src/follows/follower-recipients.ts";
 import { domainOf } from "../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "./context.ts";
+import { firstCursorOfKnownActor } from "./first-cursor.ts";
 import { registerOutbox } from "./outbox.ts";
 
 const PAGE_SIZE = 50;
@@ -64,7 +65,7 @@ export function registerCollections(federation: Federation<HavenContext>): void 
       const actor = await findActorByHandle(ctx.data.db, identifier);
       return actor ? countAcceptedFollowers(ctx.data.db, actor.id) : null;
     })
-    .setFirstCursor(() => "");
+    .setFirstCursor(firstCursorOfKnownActor);
 
   // Channels and members follow nobody remote (yet): an empty, countable collection.
   federation

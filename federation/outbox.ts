@@ -7,6 +7,7 @@ import {
   type VideoPageCursor,
 } from "../src/videos/video-queries.ts";
 import type { HavenContext } from "./context.ts";
+import { firstCursorOfKnownActor } from "./first-cursor.ts";
 import { announceVideoActivity, createNoteActivity } from "./videos/video-activities.ts";
 import { buildFace, isPublishedWithMedia } from "./videos/video-face.ts";
 
@@ -56,7 +57,7 @@ export function registerOutbox(federation: Federation<HavenContext>): void {
       if (actor.kind !== "group") return 0;
       return 2 * (await countPublishedVideosOfChannel(ctx.data.db, actor.id));
     })
-    .setFirstCursor(() => "");
+    .setFirstCursor(firstCursorOfKnownActor);
 }
 
 function formatCursor(cursor: VideoPageCursor): string {

@@ -336,6 +336,14 @@ describe("an unknown handle", () => {
       });
       expect(actor.status).toBe(404);
     }
+    // So are its collections (an empty collection for any name would say it exists).
+    for (const collection of ["outbox", "followers", "following"]) {
+      const res = await fetch(`${haven.origin}/users/nobody/${collection}`, {
+        headers: { Accept: "application/activity+json" },
+        redirect: "manual",
+      });
+      expect(res.status, collection).toBe(404);
+    }
     // A known handle still sends a browser to its profile page.
     const page = await fetch(`${haven.origin}/users/channel`, {
       headers: { Accept: "text/html" },

@@ -211,8 +211,16 @@ describe("the video's URLs", () => {
       `${haven.origin}/notes/00000000-0000-4000-8000-000000000000`,
       `${haven.origin}/notes/not-a-uuid`,
     ]) {
-      expect((await fetch(url, { headers: { Accept: AP } })).status, url).toBe(404);
+      // A 404 of its own, not a redirect to a watch page that then says 404.
+      for (const accept of [AP, "text/html"]) {
+        const res = await fetch(url, { headers: { Accept: accept }, redirect: "manual" });
+        expect(res.status, `${url} ${accept}`).toBe(404);
+      }
     }
+    // A published video's Note opened in a browser lands on its watch page.
+    const page = await fetch(noteId, { headers: { Accept: "text/html" }, redirect: "manual" });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe(new URL(videoId).pathname);
   });
 });
 

@@ -207,7 +207,18 @@ export function watchRoutes(deps: HttpDeps): Hono {
     });
   });
 
-  // A Note's URL opened in a browser lands on the watch page.
-  app.get("/notes/:id", (c) => c.redirect(`/videos/${c.req.param("id")}`, 302));
+  // A Note's URL opened in a browser lands on the watch page; an unknown or
+  // removed one answers for itself (servers asking for JSON see no redirect).
+  app.get("/notes/:id", async (c) => {
+    const id = c.req.param("id");
+    if (await published(id)) return c.redirect(`/videos/${id}`, 302);
+    const gone = (await findVideo(db, id))?.state === "deleted";
+    return c.html(
+      <Layout title="Post not available">
+        <h1>{gone ? "This video was removed" : "No such post"}</h1>
+      </Layout>,
+      gone ? 410 : 404,
+    );
+  });
   return app;
 }
