@@ -26,7 +26,7 @@ import {
 import { startHaven, type TestHaven } from "../support/haven.ts";
 import { signRequest } from "../support/http-signatures.ts";
 import { createTestChannel, publishVideo, type TestChannel } from "../support/video-fixtures.ts";
-import { inboxDrained } from "./inbox-drained.ts";
+import { EVERY_QUEUE, inboxDrained } from "./inbox-drained.ts";
 import { mastodonReply, TestModerationGate, waitForComment } from "./interaction-rig.ts";
 
 const BLOCKABLE_HOST = "127.0.0.9";
@@ -186,11 +186,11 @@ describe("accepted on the fast path, with the slow path's answer and effect", ()
   test("nothing is fetched: no key, no actor document", async () => {
     const dan = await mastodon.addActor("dan");
     await cacheKey(mastodon, dan);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     const seen = mastodon.incomingRequests.length;
     // Likes of something not ours: the worker drops them without fetching either.
     for (let i = 0; i < 3; i++) await sendFast(mastodon, dan, sharedInbox(), harmlessLike(dan));
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     expect(mastodon.incomingRequests.slice(seen)).toEqual([]);
   });
 
@@ -235,7 +235,7 @@ describe("accepted on the fast path, with the slow path's answer and effect", ()
     );
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(202));
     expect(fastPath().stats.accepted).toBe(accepted + 10);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     expect(await followStatus(rex.id)).toEqual(["accepted"]);
   });
 });
@@ -316,7 +316,7 @@ describe("keys and policy", () => {
     const activity = follow(rotor, channel.groupId);
     await sendFast(mastodon, rotor, channel.inbox, activity);
     await expect.poll(() => followStatus(rotor.id)).toEqual(["accepted"]);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     const oldKey = fastPath().keys.get(rotor.keyId)!.key;
 
     rotor.keys = await generateRsaKeyPair(); // the actor document now serves the new key
@@ -336,7 +336,7 @@ describe("keys and policy", () => {
   test("a suspended domain is refused before anything, though its key is cached", async () => {
     const eve = await blockable.addActor("eve");
     await cacheKey(blockable, eve);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     gate.set(BLOCKABLE_HOST, { action: "reject" });
     const accepted = fastPath().stats.accepted;
     const seen = blockable.incomingRequests.length;
@@ -344,7 +344,7 @@ describe("keys and policy", () => {
     const res = await blockable.send(eve, channel.inbox, activity);
     expect(res.status).toBe(403);
     expect(fastPath().stats.accepted).toBe(accepted);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     expect(await followStatus(eve.id)).toEqual([]);
     expect(blockable.incomingRequests.slice(seen)).toEqual([]);
   });

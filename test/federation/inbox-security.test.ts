@@ -23,7 +23,7 @@ import {
 } from "../support/fake-remote/index.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
 import { computeDigest, signRequest } from "../support/http-signatures.ts";
-import { inboxDrained } from "./inbox-drained.ts";
+import { EVERY_QUEUE, inboxDrained } from "./inbox-drained.ts";
 
 const BLOCKED_HOST = "127.0.0.9";
 const accept = { action: "accept", rejectMedia: false, rejectReports: false } as const;
@@ -255,7 +255,7 @@ describe("time and replay", () => {
     );
     const again = await Promise.all(Array.from({ length: 10 }, post));
     for (const r of again) expect(r.status).toBeLessThan(300);
-    await inboxDrained(t.database.db, ["inbox", "events", "outbox", "raw-outbox"]);
+    await inboxDrained(t.database.db, EVERY_QUEUE);
     expect(await followStatus(replayer.id)).toEqual(["accepted"]);
     const accepts = mastodon.deliveries.filter(
       (d) => d.body?.type === "Accept" && (d.body.object as JsonObject).id === activity.id,

@@ -24,7 +24,7 @@ import {
 } from "../support/fake-remote/index.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
 import { createTestChannel, publishVideo, type TestChannel } from "../support/video-fixtures.ts";
-import { inboxDrained } from "./inbox-drained.ts";
+import { EVERY_QUEUE, inboxDrained } from "./inbox-drained.ts";
 import { TestModerationGate } from "./interaction-rig.ts";
 
 let t: TestDatabase;
@@ -37,7 +37,6 @@ let video: SupportVideo;
 const db = () => t.database.db;
 const sharedInbox = () => `${haven.origin}/inbox`;
 const noteOf = (v: SupportVideo) => `${haven.origin}/notes/${v.id}`;
-const ALL_QUEUES = ["inbox", "events", "outbox", "raw-outbox"];
 
 /** GETs of the actor's document the remote served (the web side's key fetch included). */
 const documentFetches = (actor: FakeActor) =>
@@ -50,7 +49,7 @@ const documentFetches = (actor: FakeActor) =>
  */
 async function introduce(actor: FakeActor): Promise<number> {
   await send(actor, sharedInbox(), like(actor, `${mastodon.origin}/users/someone/statuses/1`));
-  await inboxDrained(db(), ALL_QUEUES);
+  await inboxDrained(db(), EVERY_QUEUE);
   return documentFetches(actor);
 }
 
@@ -140,7 +139,7 @@ describe("a stored actor whose domain is then suspended", () => {
     // …then suspended before the worker got to them.
     gate.set(new URL(mastodon.origin).hostname, { action: "reject" });
     haven.startWorkers();
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
 
     expect(await followsOf(sam)).toEqual([]);
     expect(await commentsOf(sam)).toEqual([]);
@@ -157,7 +156,7 @@ describe("a recently stored actor", () => {
     const known = await introduce(alice);
     const first = follow(alice, channel.groupId);
     await send(alice, channel.inbox, first);
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
     expect((await storedActor(alice))?.displayName).toBe("Alice");
     const fetchedOnce = documentFetches(alice);
     expect(fetchedOnce).toBe(known + 1); // new to the worker: fetched
@@ -168,7 +167,7 @@ describe("a recently stored actor", () => {
     const note = reply(alice);
     await send(alice, sharedInbox(), note.activity);
     await send(alice, sharedInbox(), like(alice, noteOf(video)));
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
 
     expect(await followsOf(alice)).toEqual([{ activityIri: again.id, status: "accepted" }]);
     expect(await commentsOf(alice)).toEqual([{ iri: note.noteId }]);
@@ -189,7 +188,7 @@ describe("a recently stored actor", () => {
     haven.startWorkers();
     const uma = await mastodon.addActor("uma", { name: "Uma" });
     await send(uma, channel.inbox, follow(uma, channel.groupId));
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
 
     uma.name = "Uma, moved";
     uma.inbox = `${uma.id}/inbox2`;
@@ -201,7 +200,7 @@ describe("a recently stored actor", () => {
       to: [PUBLIC],
       object: uma.id,
     });
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
     const row = await storedActor(uma);
     expect([row?.displayName, row?.inboxUrl]).toEqual(["Uma, moved", `${uma.id}/inbox2`]);
 
@@ -224,7 +223,7 @@ describe("a row older than a day", () => {
     const known = await introduce(olga);
 
     await send(olga, channel.inbox, follow(olga, channel.groupId));
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
 
     expect(documentFetches(olga)).toBe(known + 1);
     const row = await storedActor(olga);
@@ -241,13 +240,13 @@ describe("a row older than a day", () => {
     const known = await introduce(pia);
 
     await send(pia, sharedInbox(), like(pia, noteOf(video)));
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
     expect((await countReactions(db(), video.id)).likes).toBe(2);
     expect(documentFetches(pia)).toBe(known);
     expect((await storedActor(pia))?.displayName).toBe("Pia last year");
 
     await send(pia, sharedInbox(), reply(pia).activity);
-    await inboxDrained(db(), ALL_QUEUES);
+    await inboxDrained(db(), EVERY_QUEUE);
     expect(documentFetches(pia)).toBe(known + 1);
     expect((await storedActor(pia))?.displayName).toBe("Pia today");
     expect(await commentsOf(pia)).toHaveLength(1);
