@@ -2,11 +2,12 @@ import type { Federation } from "@fedify/fedify";
 import type { Context as HonoContext, MiddlewareHandler, Next } from "hono";
 import type { HavenContext } from "../context.ts";
 import { authorizeFetch } from "../moderation/fetch-authorization.ts";
-import { goneIfTombstone } from "../videos/gone.ts";
+import { answerVideoCollection } from "../videos/video-collections.ts";
 import { answerWebFinger } from "../webfinger/handler.ts";
 import type { ActorFastPath } from "./actor-fast-path.ts";
 import type { GuardedInboxPost, InboxFastPath } from "./inbox-fast-path.ts";
 import { guardInbox } from "./inbox-guard.ts";
+import { servedDocument } from "./served-documents.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
 const FEDERATION_PATH =
@@ -63,6 +64,8 @@ export function federationMiddleware(
     } else {
       const refused = await authorizeFetch(request, { federation, contextData, enabled });
       if (refused) return refused;
+      const collection = await answerVideoCollection(request, path, contextData);
+      if (collection) return collection;
     }
     const response = await federation.fetch(request, {
       contextData,
@@ -85,7 +88,7 @@ export function federationMiddleware(
         .learnFromSlowPath(learnFrom, federation.createContext(request, contextData))
         .catch(() => false);
     }
-    return mergeVary(await goneIfTombstone(path, response));
+    return mergeVary(await servedDocument(path, response));
   };
 }
 

@@ -47,8 +47,11 @@ export function textToHtml(text: string): string {
 
 /**
  * The actor document, shaped for Mastodon and PeerTube (INTEROP.md §4.2):
- * one SPKI `publicKey` object, `attributedTo` as an array on a Group, `url`
- * as a text/html Link array.
+ * one SPKI `publicKey` object, `attributedTo` as an array on a Group (PeerTube
+ * gives a Group without one no owner account and refuses it), and `url` as a
+ * plain string: PeerTube 6.x reads only a string (or a single Link object);
+ * an array of Links fails its `isActivityPubUrlValid` and the actor can be
+ * neither found nor followed. PeerTube and Mastodon serve a string themselves.
  */
 export function buildActorJson(
   actor: LocalActor,
@@ -65,7 +68,7 @@ export function buildActorJson(
     preferredUsername: actor.handle,
     name: actor.displayName || actor.handle,
     summary: textToHtml(actor.summary),
-    url: [{ type: "Link", mediaType: "text/html", href: urls.profilePage.href }],
+    url: urls.profilePage.href,
     inbox: urls.inbox.href,
     outbox: urls.outbox.href,
     followers: urls.followers.href,

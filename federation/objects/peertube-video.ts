@@ -1,3 +1,4 @@
+import { VIDEO_COLLECTIONS } from "../videos/video-collections.ts";
 import { tagUrl, type VideoFace } from "../videos/video-face.ts";
 import { mediaDescription } from "./video-note.ts";
 
@@ -124,7 +125,9 @@ export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
     subtitleLanguage: face.captions.map((c) => ({
       identifier: c.language,
       name: languageName(c.language),
-      url: [{ type: "Link", mediaType: "text/vtt", href: c.url.href }],
+      // A plain string: PeerTube 6.3 stores an array `url` as NULL (the
+      // caption is listed, then 404s); newer PeerTube reads both.
+      url: c.url.href,
     })),
     attributedTo: [
       { type: "Person", id: urls.owner.href },
@@ -133,6 +136,8 @@ export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
     to: [PUBLIC],
     cc: [urls.channelFollowers.href],
   };
+  // PeerTube 6.3 reads these after every import and update (video-collections.ts).
+  for (const name of VIDEO_COLLECTIONS) video[name] = `${urls.video.href}/${name}`;
   // PeerTube refuses a description under 3 characters (isVideoDescriptionValid)
   // and the whole video with it; an absent one is fine.
   if (face.description.trim().length >= 3) {

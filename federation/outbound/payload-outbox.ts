@@ -4,6 +4,7 @@ import type {
   MessageQueueListenOptions,
 } from "@fedify/fedify";
 import type { Db } from "../../src/db/client.ts";
+import { canonicalShape } from "../objects/canonical-shape.ts";
 import { type DeliveryTarget, enqueuePayload, type Payload } from "./delivery-payloads.ts";
 
 /** The fields of Fedify 2.3's outbox message this adapter relies on. */
@@ -51,15 +52,13 @@ export class PayloadOutboxQueue implements MessageQueue {
     this.nativeRetrial = inner.nativeRetrial ?? false;
   }
 
-  async enqueue(message: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+  async enqueue(raw: unknown, options?: MessageQueueEnqueueOptions): Promise<void> {
+    const [message] = reshapeActivities([raw]);
     if (!(await this.#divert([message], options))) await this.inner.enqueue(message, options);
   }
 
-  async enqueueMany(
-    messages: readonly unknown[],
-    options?: MessageQueueEnqueueOptions,
-  ): Promise<void> {
-    const rest = await this.#divertMany(messages, options);
+  async enqueueMany(raw: readonly unknown[], options?: MessageQueueEnqueueOptions): Promise<void> {
+    const rest = await this.#divertMany(reshapeActivities(raw), options);
     if (rest.length === 0) return;
     await (this.inner.enqueueMany
       ? this.inner.enqueueMany(rest, options)
@@ -131,6 +130,27 @@ export class PayloadOutboxQueue implements MessageQueue {
     });
     return true;
   }
+}
+
+/**
+ * Every activity Fedify built leaves in Haven's canonical shape (arrays for
+ * `to`/`cc`/`attachment`, …), whichever queue then posts it. Messages of one
+ * activity keep sharing one object (`#divertMany` groups them by identity).
+ */
+function reshapeActivities(messages: readonly unknown[]): unknown[] {
+  const shaped = new Map<object, Record<string, unknown>>();
+  return messages.map((message) => {
+    const m = message as { type?: unknown; activity?: unknown } | null;
+    if (m?.type !== "outbox" || typeof m.activity !== "object" || m.activity === null) {
+      return message;
+    }
+    let activity = shaped.get(m.activity);
+    if (activity === undefined) {
+      activity = canonicalShape(m.activity as Record<string, unknown>);
+      shaped.set(m.activity, activity);
+    }
+    return activity === m.activity ? message : { ...m, activity };
+  });
 }
 
 function isPlainOutboxMessage(message: unknown): message is FedifyOutboxMessage {

@@ -1,9 +1,10 @@
 import type { Federation } from "@fedify/fedify";
-import { Note, Tombstone, Video } from "@fedify/vocab";
+import { Announce, Create, Note, Tombstone, Video } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import type { HavenContext } from "../context.ts";
 import { buildPeerTubeVideoJson } from "../objects/peertube-video.ts";
 import { buildVideoNote, toInstant } from "../objects/video-note.ts";
+import { announceVideoActivity, createNoteActivity } from "./video-activities.ts";
 import { loadVideo, noteUri, type VideoFace, videoUri } from "./video-face.ts";
 
 /**
@@ -50,10 +51,7 @@ export function registerVideoObjects(
     const loaded = await loadVideo(ctx, values.id);
     if (loaded.status === "missing") return null;
     if (loaded.status === "deleted") {
-      return new Tombstone({
-        id: noteUri(ctx, loaded.uuid),
-        deleted: toInstant(loaded.deletedAt),
-      }) as unknown as Note;
+      return gone<Note>(noteUri(ctx, loaded.uuid), loaded.deletedAt);
     }
     return buildVideoNote(loaded.face);
   });
@@ -62,11 +60,41 @@ export function registerVideoObjects(
     const loaded = await loadVideo(ctx, values.id);
     if (loaded.status === "missing") return null;
     if (loaded.status === "deleted") {
-      return new Tombstone({
-        id: videoUri(ctx, loaded.uuid),
-        deleted: toInstant(loaded.deletedAt),
-      }) as unknown as Video;
+      return gone<Video>(videoUri(ctx, loaded.uuid), loaded.deletedAt);
     }
     return cache.get(loaded.face);
   });
+
+  // The ids of the activities that carried a video (in the outbox and as
+  // delivered) dereference to them, as Mastodon's own activity ids do.
+  federation.setObjectDispatcher(Create, "/notes/{id}/activity", async (ctx, values) => {
+    const loaded = await loadVideo(ctx, values.id);
+    if (loaded.status === "missing") return null;
+    if (loaded.status === "deleted") {
+      return gone<Create>(ctx.getObjectUri(Create, values), loaded.deletedAt);
+    }
+    return createNoteActivity(loaded.face);
+  });
+
+  federation.setObjectDispatcher(
+    Announce,
+    "/videos/{id}/announces/channel",
+    async (ctx, values) => {
+      const loaded = await loadVideo(ctx, values.id);
+      if (loaded.status === "missing") return null;
+      if (loaded.status === "deleted") {
+        return gone<Announce>(ctx.getObjectUri(Announce, values), loaded.deletedAt);
+      }
+      return announceVideoActivity(loaded.face);
+    },
+  );
+}
+
+/**
+ * A deleted video's documents: a `Tombstone` (served as 410 Gone, see
+ * served-documents.ts). Fedify types each dispatcher's result as its class;
+ * a Tombstone is what Mastodon and PeerTube expect instead.
+ */
+function gone<T>(id: URL, deletedAt: Date): T {
+  return new Tombstone({ id, deleted: toInstant(deletedAt) }) as unknown as T;
 }

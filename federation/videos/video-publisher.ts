@@ -3,6 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import { findActorById } from "../../src/actors/actor.service.ts";
 import type { OutboundEvent } from "../../src/events/outbound.ts";
 import type { SafeFetch } from "../../src/net/safe-fetch.ts";
+import type { VideoMetadata } from "../../src/videos/video-metadata.ts";
 import type { HavenContext } from "../context.ts";
 import type { Deliveries } from "../outbound/deliveries.ts";
 import type { OutboundHandler } from "../outbound/publisher.ts";
@@ -21,6 +22,15 @@ import { loadVideo, noteUri, videoUri } from "./video-face.ts";
 import { coalesceInboxes, peertubeFollowers, toRecipient } from "./video-recipients.ts";
 
 const logger = getLogger(["haven", "federation", "videos"]);
+
+/** What the Note face shows of a video's metadata (video-note.ts). */
+const NOTE_FIELDS: ReadonlySet<keyof VideoMetadata> = new Set([
+  "title",
+  "description",
+  "tags",
+  "language",
+  "contentWarning",
+]);
 
 /** What video federation needs from the composition root; `Deps` (src/app.ts) fits. */
 export interface VideoPublishingDeps {
@@ -79,12 +89,19 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
     const loaded = await loadVideo(ctx, event.videoId);
     if (loaded.status !== "published") return;
     const { face, channel, owner } = loaded;
-    await ctx.sendActivity(
-      { identifier: channel.handle },
-      "followers",
-      updateNoteActivity(face, eventId),
-      TO_FOLLOWERS,
-    );
+    const changed = event.changed ?? null;
+    // Each face is updated only when something it shows changed: Mastodon marks
+    // a post "edited" on every Update{Note}, and the Note does not carry the
+    // comment policy (PeerTube's Video does, as `commentsPolicy`).
+    if (changed === null || changed.some((field) => NOTE_FIELDS.has(field))) {
+      await ctx.sendActivity(
+        { identifier: channel.handle },
+        "followers",
+        updateNoteActivity(face, eventId),
+        TO_FOLLOWERS,
+      );
+    }
+    if (changed !== null && changed.length === 0) return;
     const peertube = await peertubeFollowers(db, software, channel.id);
     if (peertube.length === 0) return;
     const activity = updateVideoActivityJson(face, eventId);

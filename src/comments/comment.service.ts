@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { remoteActors, supportVideos, videoComments } from "../db/schema/index.ts";
 import type { CommentState } from "./comment-policy.ts";
@@ -191,4 +191,17 @@ export async function findCommentWithAuthor(
   if (!UUID.test(commentId)) return null;
   const [row] = await selectWithAuthor(db).where(eq(videoComments.id, commentId)).limit(1);
   return row ?? null;
+}
+
+/** How many replies to a video are in the given states. */
+export async function countVideoComments(
+  db: Db,
+  videoId: string,
+  states: readonly CommentState[],
+): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(videoComments)
+    .where(and(eq(videoComments.videoId, videoId), inArray(videoComments.state, [...states])));
+  return row?.n ?? 0;
 }

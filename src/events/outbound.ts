@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.ts";
+import type { VideoMetadata } from "../videos/video-metadata.ts";
 
 /**
  * What happened locally that remote servers must hear about. The core records
@@ -16,7 +17,12 @@ export type OutboundEvent =
   | { type: "follow.rejected"; followerIri: string; followeeId: string; activityIri: string }
   | { type: "actor.updated"; actorId: string }
   | { type: "video.published"; videoId: string }
-  | { type: "video.updated"; videoId: string }
+  | {
+      type: "video.updated";
+      videoId: string;
+      /** The metadata that changed; absent in events queued before it existed (= everything). */
+      changed?: (keyof VideoMetadata)[];
+    }
   | { type: "video.deleted"; videoId: string; channelId: string; ownerActorId: string };
 
 export interface OutboundEvents {

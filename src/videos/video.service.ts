@@ -85,6 +85,9 @@ export async function updateVideo(
   patch: Partial<VideoMetadata>,
 ): Promise<Result<SupportVideo>> {
   if (video.state === "deleted") return err("not_found", "video not found");
+  const changed = changedMetadata(video, patch);
+  // Nothing to store and nothing to tell followers (Mastodon would mark the post "edited").
+  if (changed.length === 0) return ok(video);
   return db.transaction(async (tx) => {
     const [updated] = await tx
       .update(supportVideos)
@@ -93,7 +96,7 @@ export async function updateVideo(
       .returning();
     if (!updated) return err("not_found", "video not found");
     if (updated.state === "published") {
-      await events.record(tx, { type: "video.updated", videoId: updated.id });
+      await events.record(tx, { type: "video.updated", videoId: updated.id, changed });
     }
     return ok(updated);
   });
@@ -134,4 +137,20 @@ export async function deleteVideo(
   });
   await storage.deletePrefix(videoKeys(video.id).prefix);
   return ok(undefined);
+}
+
+/** The fields of `patch` whose value differs from the video's. */
+function changedMetadata(
+  video: SupportVideo,
+  patch: Partial<VideoMetadata>,
+): (keyof VideoMetadata)[] {
+  return (Object.keys(patch) as (keyof VideoMetadata)[]).filter((key) => {
+    const next = patch[key];
+    const current = video[key];
+    if (next === undefined) return false;
+    if (Array.isArray(next) && Array.isArray(current)) {
+      return next.length !== current.length || next.some((v, i) => v !== current[i]);
+    }
+    return next !== current;
+  });
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { findChannel, updateChannel } from "../../src/channels/channel.service.ts";
 import { follows, remoteActors } from "../../src/db/schema/index.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import {
@@ -117,7 +118,8 @@ describe("a Mastodon user follows a channel", () => {
       inbox: `${id}/inbox`,
       endpoints: { sharedInbox: `${haven.origin}/inbox` },
       attributedTo: [{ type: "Person", id: ownerId }],
-      url: [{ type: "Link", mediaType: "text/html", href: `${haven.origin}/@channel` }],
+      // A plain string: PeerTube 6.x refuses an actor whose `url` is an array of Links.
+      url: `${haven.origin}/@channel`,
     });
     for (const key of ["followers", "outbox", "following"]) {
       expect(new URL(String(group[key])).origin).toBe(haven.origin);
@@ -319,6 +321,23 @@ describe("a PeerTube user subscribes to a channel", () => {
     expect(peertube.deliveries.filter((d) => d.inbox === "shared")).toEqual([]);
     expect((await listOf("tube", "followers")).map((f) => f.actor_id)).toEqual([bob.id]);
     expect((await followRows("tube")).rows).toContainEqual({ iri: bob.id, status: "accepted" });
+  });
+
+  test("a profile change reaches PeerTube as an Update{Group} it keeps (owner as an array)", async () => {
+    const db = haven.deps.database.db;
+    const channel = await findChannel(db, "tube");
+    const edited = await updateChannel(db, haven.deps.events, channel!, {
+      displayName: "Tube, renamed",
+    });
+    expect(edited.ok).toBe(true);
+    const update = await peertube.waitForDelivery(
+      (d) => d.body?.type === "Update" && (d.body.object as JsonObject)?.name === "Tube, renamed",
+    );
+    expect(update.peertubeProblems).toEqual([]);
+    const group = update.body?.object as JsonObject;
+    expect(group.attributedTo).toEqual([{ type: "Person", id: `${haven.origin}/users/creator` }]);
+    expect(group.url).toBe(`${haven.origin}/@tube`);
+    expect(update.body?.to).toEqual([PUBLIC]);
   });
 });
 

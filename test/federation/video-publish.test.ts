@@ -4,6 +4,7 @@
  * Video face by reference — each delivery checked by the rig's own
  * draft-cavage verifier, and the Video by a copy of PeerTube's validator.
  */
+import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { InstanceSoftwareResolver } from "../../federation/videos/instance-software.ts";
@@ -19,6 +20,7 @@ import {
   startFakeRemote,
 } from "../support/fake-remote/index.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
+import { peertubeActivityProblems } from "../support/peertube-activity-check.ts";
 import { peertubeVideoProblems } from "../support/peertube-video-check.ts";
 import {
   asArray,
@@ -132,6 +134,12 @@ describe("the Mastodon face: Create{Note} by the channel", () => {
 });
 
 describe("the PeerTube face: Announce{Video} by reference", () => {
+  test("PeerTube keeps the Announce: `to`/`cc` are arrays (a bare string is dropped)", () => {
+    expect(announce.peertubeProblems).toEqual([]);
+    expect(announce.body?.to).toEqual([PUBLIC]);
+    expect(announce.body?.cc).toEqual([`${channel.groupId}/followers`]);
+  });
+
   test("an Announce by the Group whose object is the Video's id", () => {
     expect(announce).toMatchObject({ verified: true, signer: { owner: channel.groupId } });
     expect(announce.body).toMatchObject({
@@ -224,6 +232,54 @@ describe("the video's URLs", () => {
   });
 });
 
+describe("one canonical shape, fetched or delivered", () => {
+  const fetchJson = async (url: string) => {
+    const res = await mastodon.get(url, { accept: AP });
+    expect(res.status, url).toBe(200);
+    return JSON.parse(res.body) as JsonObject;
+  };
+
+  test("the Note as fetched is the Note as delivered: arrays, the full Public IRI", async () => {
+    const { "@context": context, ...fetched } = await fetchJson(noteId);
+    expect(context).toBeDefined();
+    expect(fetched).toEqual(objectOf(toMastodon));
+    expect(fetched.to).toEqual([PUBLIC]);
+    expect(fetched.cc).toEqual([`${channel.groupId}/followers`]);
+    expect(Array.isArray(fetched.attachment)).toBe(true);
+  });
+
+  test("the ids of the delivered Create and Announce dereference to them", async () => {
+    const { "@context": _c, ...create } = await fetchJson(String(toMastodon.body?.id));
+    expect(create).toMatchObject({
+      id: `${noteId}/activity`,
+      type: "Create",
+      actor: channel.groupId,
+    });
+    expect(create.to).toEqual([PUBLIC]);
+    expect((create.object as JsonObject).id).toBe(noteId);
+    const { "@context": _a, ...shared } = await fetchJson(String(announce.body?.id));
+    expect(shared).toMatchObject({ id: announce.body?.id, type: "Announce", object: videoId });
+    expect(peertubeActivityProblems(shared)).toEqual([]);
+  });
+
+  test("the Video links the collections PeerTube 6.3 reads after every import", async () => {
+    const object = await fetchJson(videoId);
+    expect(peertubeVideoProblems(object)).toEqual([]);
+    for (const name of ["likes", "dislikes", "shares", "comments"]) {
+      expect(object[name]).toBe(`${videoId}/${name}`);
+      const collection = await fetchJson(`${videoId}/${name}`);
+      expect(collection).toMatchObject({
+        id: `${videoId}/${name}`,
+        type: "OrderedCollection",
+        totalItems: 0,
+      });
+    }
+    expect(
+      (await mastodon.get(`${haven.origin}/videos/${randomUUID()}/likes`, { accept: AP })).status,
+    ).toBe(404);
+  });
+});
+
 describe("the channel's outbox", () => {
   test("published videos newest first, Create and Announce with the delivered ids, paged", async () => {
     // 11 more (without events): two pages of ten videos.
@@ -253,6 +309,8 @@ describe("the channel's outbox", () => {
       object: { id: noteId, type: "Note" },
     });
     expect(items[1]).toMatchObject({ type: "Announce", id: announce.body?.id, object: videoId });
+    // PeerTube validates each crawled item as an inbox activity.
+    for (const item of items) expect(peertubeActivityProblems(item)).toEqual([]);
     const second = JSON.parse(
       (await peertube.get(String(first.next), { accept: AP })).body,
     ) as JsonObject;

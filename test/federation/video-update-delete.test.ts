@@ -6,7 +6,8 @@
  * raw — the rig's verifier checks its draft-cavage signature and digest.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { SupportVideo } from "../../src/videos/video-queries.ts";
+import { updateVideo as updateVideoMetadata } from "../../src/videos/video.service.ts";
+import { findSupportVideo, type SupportVideo } from "../../src/videos/video-queries.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import {
   type Delivery,
@@ -26,6 +27,7 @@ import {
   type TestChannel,
   updateVideo,
 } from "../support/video-fixtures.ts";
+import { EVERY_QUEUE, inboxDrained } from "./inbox-drained.ts";
 
 const AP = "application/activity+json";
 
@@ -131,6 +133,41 @@ describe("an edit", () => {
   test("Mastodon gets no Update{Video}", () => {
     expect(mastodon.deliveries.filter((d) => objectOf(d)?.type === "Video")).toEqual([]);
   });
+
+  test("PeerTube keeps the Update{Video} (arrays where its validators need them)", () => {
+    expect(videoUpdate.peertubeProblems).toEqual([]);
+  });
+});
+
+describe("a change of the comment policy alone", () => {
+  test("only PeerTube hears of it: the Note does not show it (Mastodon would mark the post edited)", async () => {
+    const db = haven.deps.database.db;
+    const row = await findSupportVideo(db, video.id);
+    const before = mastodon.deliveries.filter((d) => d.body?.type === "Update").length;
+    const edited = await updateVideoMetadata(db, haven.deps.events, row!, {
+      commentsPolicy: "open",
+    });
+    expect(edited.ok).toBe(true);
+    const update = await peertube.waitForDelivery(
+      (d) => d.body?.type === "Update" && objectOf(d)?.commentsPolicy === 1,
+    );
+    expect(update.peertubeProblems).toEqual([]);
+    await inboxDrained(db, EVERY_QUEUE);
+    expect(mastodon.deliveries.filter((d) => d.body?.type === "Update")).toHaveLength(before);
+  });
+
+  test("an edit that changes nothing sends nothing", async () => {
+    const db = haven.deps.database.db;
+    const row = await findSupportVideo(db, video.id);
+    const before = peertube.deliveries.length + mastodon.deliveries.length;
+    const edited = await updateVideoMetadata(db, haven.deps.events, row!, {
+      title: row!.title,
+      tags: [...row!.tags],
+    });
+    expect(edited.ok).toBe(true);
+    await inboxDrained(db, EVERY_QUEUE);
+    expect(peertube.deliveries.length + mastodon.deliveries.length).toBe(before);
+  });
 });
 
 describe("a takedown", () => {
@@ -154,9 +191,10 @@ describe("a takedown", () => {
     });
   });
 
-  test("PeerTube: Delete of the Video by the owner Person", () => {
+  test("PeerTube: Delete of the Video by the owner Person, which PeerTube keeps", () => {
     expect(videoDelete).toMatchObject({ verified: true, signer: { owner: channel.ownerId } });
     expect(videoDelete.body).toMatchObject({ type: "Delete", actor: channel.ownerId });
+    expect(videoDelete.peertubeProblems).toEqual([]);
   });
 
   test("the Note and the Video answer 410 Gone with a Tombstone", async () => {

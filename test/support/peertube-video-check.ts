@@ -89,27 +89,25 @@ export function peertubeVideoProblems(input: unknown): string[] {
         isUrl((a as Json).id)) as boolean),
   ) as Json[];
 
-  // setValidRemoteCaptions: a non-array fails; entries without a usable Link are dropped.
+  // setValidRemoteCaptions: a non-array fails; a `url` that is not a URL string is
+  // stored as NULL (PeerTube 6.3: the caption is listed, then 404s); an entry without
+  // a string identifier is dropped.
   if (exists(video.subtitleLanguage) && !Array.isArray(video.subtitleLanguage)) {
     fail("captions");
   }
   for (const caption of asArray(video.subtitleLanguage) as Json[]) {
-    const links =
-      typeof caption?.url === "string"
-        ? isUrl(caption.url)
-          ? [caption.url]
-          : []
-        : asArray(caption?.url);
-    const ok = links.some((l) => {
-      if (typeof l === "string") return true;
-      const link = l as Json;
-      const type =
-        link?.mediaType ?? (String(link?.href).endsWith(".vtt") ? "text/vtt" : undefined);
-      return link?.type === "Link" && isUrl(link.href) && type === "text/vtt";
-    });
-    if (!ok || typeof caption?.identifier !== "string") {
+    if (typeof caption?.identifier !== "string") {
       fail(`dropped: caption ${JSON.stringify(caption?.identifier)}`);
+    } else if (!isUrl(caption.url)) {
+      fail(`haven: caption ${caption.identifier} url is not a URL string (stored as NULL)`);
     }
+  }
+
+  // After storing it, PeerTube 6.3 reads likes.totalItems and dislikes.totalItems
+  // (updateVideoRates) and crawls shares and comments; a missing `likes` or
+  // `dislikes` makes that step fail, so comments and shares never synchronise.
+  for (const name of ["likes", "dislikes", "shares", "comments"]) {
+    if (!isUrl(video[name])) fail(`haven: no ${name} collection (PeerTube 6.3 fails after import)`);
   }
 
   // setValidRemoteIcon: at least one Image (one per size is kept).

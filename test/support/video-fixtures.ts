@@ -3,6 +3,7 @@
  * them: a `support_videos` row and its outbound event in one transaction;
  * followers through the real Follow → Accept flow.
  */
+
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { expect } from "vitest";
@@ -12,6 +13,7 @@ import { supportVideos } from "../../src/db/schema/index.ts";
 import type { SupportVideo } from "../../src/videos/video-queries.ts";
 import { type FakeActor, type FakeRemote, follow, type JsonObject } from "./fake-remote/index.ts";
 import type { TestHaven } from "./haven.ts";
+import { peertubeActorProblems } from "./peertube-activity-check.ts";
 
 export interface TestChannel {
   channel: Channel;
@@ -47,6 +49,13 @@ export async function followChannel(
   actor: FakeActor,
   channel: TestChannel,
 ): Promise<void> {
+  if (remote.kind === "peertube") {
+    // PeerTube subscribes only to a channel it can read: the Group, then its owner.
+    const group = JSON.parse((await remote.get(channel.groupId)).body) as JsonObject;
+    expect(peertubeActorProblems(group)).toEqual([]);
+    const owner = (group.attributedTo as JsonObject[] | undefined)?.[0]?.id;
+    expect(peertubeActorProblems(JSON.parse((await remote.get(String(owner))).body))).toEqual([]);
+  }
   const activity = follow(actor, channel.groupId);
   const res = await remote.send(actor, channel.inbox, activity);
   expect(res.status).toBeLessThan(300);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { lowerCaseHeaders, verifyRequest } from "../http-signatures.ts";
+import { peertubeActivityProblems } from "../peertube-activity-check.ts";
 import { parseJsonObject } from "./http-client.ts";
 import { type RemoteState, requestTarget } from "./state.ts";
 import type { Delivery, InboxAttempt } from "./types.ts";
@@ -101,8 +102,18 @@ async function verifyDelivery(
     const detail = `signed by ${result.owner}, actor is ${String(actor)}`;
     return { ...base, verified: false, reason: "actor-mismatch", detail, signer, status: 401 };
   }
-  // Mastodon answers 202 Accepted, PeerTube 204 No Content.
-  return { ...base, verified: true, signer, status: state.kind === "peertube" ? 204 : 202 };
+  // Mastodon answers 202 Accepted, PeerTube 204 No Content — and then drops
+  // what its validators refuse.
+  if (state.kind === "peertube") {
+    return {
+      ...base,
+      verified: true,
+      signer,
+      status: 204,
+      peertubeProblems: peertubeActivityProblems(body),
+    };
+  }
+  return { ...base, verified: true, signer, status: 202 };
 }
 
 /** The body, or null when it is larger than MAX_BODY. */

@@ -71,6 +71,11 @@ export interface Delivery {
   /** keyId and key owner when the signature verified. */
   signer?: { keyId: string; owner: string };
   status: number;
+  /**
+   * A fake PeerTube only: why PeerTube 6.3's validators would drop this
+   * activity after answering 204 (empty: it would be processed).
+   */
+  peertubeProblems?: string[];
   /** Matches the `InboxAttempt` this delivery came from. */
   attemptNumber: number;
   receivedAt: Date;
