@@ -33,7 +33,8 @@ export interface PayloadOutboxOptions {
  * Integrity Proof, Linked Data signature, `as:Public` normalisation — and
  * then enqueues one message per inbox, each carrying the whole activity and
  * the sender's private keys. Here those messages become one stored payload
- * (the exact body Fedify would POST: `JSON.stringify(activity)`) and one
+ * (the body Fedify would POST, `JSON.stringify(activity)`, after
+ * `canonicalShape` — see ADR 0012) and one
  * small row per inbox for `Deliveries`, in one transaction. The private keys
  * are not stored; the delivery worker signs with its cached imported key.
  *
@@ -116,7 +117,7 @@ export class PayloadOutboxQueue implements MessageQueue {
       activityType: first.activityType,
       sender,
       keyId: rsa.keyId,
-      // Byte for byte what Fedify's sendActivity would post.
+      // What Fedify's own worker would post for the same (reshaped) message.
       body: JSON.stringify(first.activity),
     };
     const targets: DeliveryTarget[] = (messages as FedifyOutboxMessage[]).map((m) => ({
