@@ -1,5 +1,6 @@
 import type { Context } from "@fedify/fedify";
 import { Note } from "@fedify/vocab";
+import { getLogger } from "@logtape/logtape";
 import {
   findCommentByIri,
   insertRemoteComment,
@@ -27,6 +28,8 @@ import { recentOrFetchedActor } from "./remote-author.ts";
  */
 export const MAX_FETCHED_ANCESTORS = 5;
 
+const logger = getLogger(["haven", "federation", "replies"]);
+
 /** A parent we did not have, fetched from its origin and read like a delivered reply. */
 export interface FetchedAncestor {
   fields: RemoteNoteFields;
@@ -53,25 +56,32 @@ export async function resolveReplyThread(
 ): Promise<ReplyThread | null> {
   const seen = new Set<string>([reply.iri]);
   const missing: FetchedAncestor[] = [];
+  // Harmless and common (a reply to someone else's post): debug, not a warning.
+  const drop = (why: string) => {
+    logger.debug("Reply {iri} not kept: {why}", { iri: reply.iri, why });
+    return null;
+  };
   let cursor = reply.inReplyTo;
   while (cursor != null) {
     // A reply to itself, or A → B → A.
-    if (seen.has(cursor.href)) return null;
+    if (seen.has(cursor.href)) return drop(`its thread loops at ${cursor.href}`);
     seen.add(cursor.href);
     const target = await resolveReplyTarget(ctx, cursor);
     if (target) return { target, missing: missing.reverse() };
-    if (missing.length >= MAX_FETCHED_ANCESTORS) return null;
+    if (missing.length >= MAX_FETCHED_ANCESTORS) {
+      return drop(`more than ${MAX_FETCHED_ANCESTORS} parents missing`);
+    }
     const ancestor = await fetchAncestor(ctx, cursor);
-    if (!ancestor) return null;
+    if (!ancestor) return drop(`parent ${cursor.href} was not fetched, or may not be kept`);
     // The loader may have followed the document to its own id.
     if (ancestor.fields.iri !== cursor.href) {
-      if (seen.has(ancestor.fields.iri)) return null;
+      if (seen.has(ancestor.fields.iri)) return drop(`its thread loops at ${ancestor.fields.iri}`);
       seen.add(ancestor.fields.iri);
     }
     missing.push(ancestor);
     cursor = ancestor.fields.inReplyTo;
   }
-  return null;
+  return missing.length > 0 ? drop("its thread does not lead to one of our videos") : null;
 }
 
 /**
