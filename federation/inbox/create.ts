@@ -1,11 +1,10 @@
 import type { InboxContext } from "@fedify/fedify";
 import { type Create, Note } from "@fedify/vocab";
-import { findCommentByIri, insertRemoteComment } from "../../src/comments/comment.service.ts";
+import { findCommentByIri } from "../../src/comments/comment.service.ts";
 import { initialCommentState } from "../../src/comments/comment-policy.ts";
 import type { HavenContext } from "../context.ts";
 import { readRemoteNote } from "../objects/remote-note.ts";
-import { resolveReplyTarget } from "./interaction-target.ts";
-import { recentOrFetchedActor } from "./remote-author.ts";
+import { resolveReplyThread, storeAncestors, storeReply } from "./reply-thread.ts";
 import { trustedNoteOf } from "./trusted-note.ts";
 
 /** Reads an embedded object without fetching a referenced one (which comes back null). */
@@ -18,22 +17,23 @@ const EMBEDDED_ONLY = {
 /**
  * Create{Note} replying to one of our videos (its Note or its Video) or to a
  * comment on one: a comment, held or visible per the video's policy and the
- * author's standing. Anything else is ignored, and so is a reply not
- * addressed to the public (followers-only or direct: not for a public page).
- * Duplicates (retries, shared and personal inbox at once) end as one row:
- * the Note id is unique.
+ * author's standing. A reply to a comment we do not have is kept when its
+ * missing parents, fetched (reply-thread.ts), lead to one of our videos;
+ * they are stored as comments too, by the same rules. Anything else is
+ * ignored, and so is a reply not addressed to the public (followers-only or
+ * direct: not for a public page). Duplicates (retries, shared and personal
+ * inbox at once) end as one row: the Note id is unique.
  */
 export async function onCreate(ctx: InboxContext<HavenContext>, create: Create): Promise<void> {
   const actorId = create.actorId;
   if (actorId == null || create.objectId == null) return;
   const db = ctx.data.db;
 
-  // Cheap filters before any fetch: not a reply to us as sent (most posts
-  // reply to nothing: no query at all), or already stored.
+  // Cheap filters before any fetch: not a reply as sent (most posts reply to
+  // nothing: no query at all), or already stored.
   const sent = await create.getObject(EMBEDDED_ONLY).catch(() => null);
   if (sent != null && !(sent instanceof Note)) return;
-  const sentTarget = sent ? await resolveReplyTarget(ctx, sent.replyTargetId) : null;
-  if (sent && !sentTarget) return;
+  if (sent != null && sent.replyTargetId == null) return;
   if (await findCommentByIri(db, create.objectId.href)) return;
 
   const standing = await ctx.data.moderation.decideForActor(actorId.href);
@@ -43,24 +43,12 @@ export async function onCreate(ctx: InboxContext<HavenContext>, create: Create):
   const fields = note ? readRemoteNote(note) : null;
   // A followers-only or direct reply was not meant for a public page.
   if (!fields?.isPublic) return;
-  // Usually the embedded Note is the trusted one: its target is already known.
-  const target =
-    sentTarget && sent?.replyTargetId?.href === fields.inReplyTo?.href
-      ? sentTarget
-      : await resolveReplyTarget(ctx, fields.inReplyTo);
+  // Usually the parent is known: one query, no fetch.
+  const thread = await resolveReplyThread(ctx, fields);
+  if (!thread) return;
+  // Closed comments or a rejected author: nothing of the thread is kept.
+  if (initialCommentState(thread.target.video.commentsPolicy, standing.action) === null) return;
+  const target = await storeAncestors(ctx, thread);
   if (!target) return;
-  const state = initialCommentState(target.video.commentsPolicy, standing.action);
-  if (state === null) return;
-
-  const author = await recentOrFetchedActor(ctx, actorId);
-  if (!author) return;
-  await insertRemoteComment(db, {
-    ...fields,
-    videoId: target.video.id,
-    authorId: author.id,
-    parentId: target.parent?.id ?? null,
-    inReplyToIri: fields.inReplyTo?.href ?? "",
-    publishedAt: fields.published,
-    state,
-  });
+  await storeReply(ctx, { fields, author: actorId, standing: standing.action }, target);
 }

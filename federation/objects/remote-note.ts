@@ -1,7 +1,7 @@
 import { type Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { LanguageString } from "@fedify/vocab-runtime";
 import type { CommentBody } from "../../src/comments/comment.service.ts";
-import { plainTextToHtml } from "../../src/comments/sanitize-html.ts";
+import { commentMarkdownToHtml } from "../../src/comments/comment-markdown.ts";
 
 /** What we read from a remote reply's Note (HTML still unsanitised). */
 export interface RemoteNoteFields extends CommentBody {
@@ -33,7 +33,7 @@ export function readRemoteNote(note: Note): RemoteNoteFields | null {
     iri: note.id.href,
     inReplyTo: note.replyTargetId,
     // PeerTube: `content` is Markdown source, not HTML.
-    html: note.mediaType === "text/markdown" ? plainTextToHtml(text) : text,
+    html: note.mediaType === "text/markdown" ? commentMarkdownToHtml(text) : text,
     summary: summary?.toString() || null,
     sensitive: note.sensitive === true,
     language: tagged?.locale.baseName ?? null,

@@ -127,27 +127,3 @@ export function cleanDisplayName(name: string, maxLength = 100): string {
     .trim();
   return [...cleaned].slice(0, maxLength).join("");
 }
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/**
- * Text that is not HTML (PeerTube sends comments as `mediaType:
- * text/markdown`) as escaped paragraphs and line breaks. The Markdown
- * syntax itself is shown as typed.
- */
-export function plainTextToHtml(text: string): string {
-  return text
-    .trim()
-    .split(/\r?\n\s*\r?\n/)
-    .map(
-      (para) =>
-        `<p>${para.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c).replace(/\r?\n/g, "<br />")}</p>`,
-    )
-    .join("");
-}

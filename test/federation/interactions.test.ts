@@ -192,10 +192,13 @@ describe("replies become comments", () => {
     expect(page).toMatch(/<details><summary><strong>Content warning:<\/strong> mentions relapse/);
   });
 
-  test("a PeerTube comment replying to our Video id is stored; its Markdown is text", async () => {
+  test("a PeerTube comment replying to our Video id is stored; its Markdown is rendered, safely", async () => {
+    // PeerTube 6.3 sends what its user typed: Markdown, `mediaType: text/markdown`.
     const comment = peertubeComment(bob, {
       inReplyTo: videoOf(openVideo),
-      text: "Thanks for this <3\n\n**breathing** helps",
+      text:
+        "Thanks for this <3\n\n**breathing** helps, see [the guide](https://guide.example/box)" +
+        "<script>alert(1)</script>\n\n- slow *in*\n- hold <img src=x onerror=alert(2)>\n- out",
     });
     await send(peertube, bob, comment);
     const stored = await waitForComment(db(), comment.object.id);
@@ -204,8 +207,17 @@ describe("replies become comments", () => {
       videoId: openVideo.id,
       state: "visible",
       inReplyToIri: videoOf(openVideo),
-      content: "<p>Thanks for this &lt;3</p><p>**breathing** helps</p>",
+      content:
+        "<p>Thanks for this &lt;3</p><p><strong>breathing</strong> helps, see " +
+        '<a href="https://guide.example/box" rel="nofollow noopener noreferrer" target="_blank">the guide</a></p>' +
+        "<ul><li>slow <em>in</em></li><li>hold</li><li>out</li></ul>",
     });
+    const page = await watchPage(openVideo);
+    expect(page).toContain("<strong>breathing</strong>");
+    expect(page).toContain("<li>slow <em>in</em></li>");
+    for (const bad of ["**breathing**", "alert(", "<script", "onerror", "- slow"]) {
+      expect(page).not.toContain(bad);
+    }
   });
 
   test("a reply to a stored comment joins its thread", async () => {

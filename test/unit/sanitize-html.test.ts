@@ -3,7 +3,6 @@ import {
   cleanDisplayName,
   htmlToPlainText,
   LINK_REL,
-  plainTextToHtml,
   sanitizeRemoteHtml,
 } from "../../src/comments/sanitize-html.ts";
 
@@ -98,14 +97,6 @@ describe("htmlToPlainText", () => {
     );
     expect(htmlToPlainText("a<script>alert(1)</script>b")).toBe("ab");
     expect(htmlToPlainText("&amp;lt;")).toBe("&lt;");
-  });
-});
-
-describe("plainTextToHtml (PeerTube's Markdown comments)", () => {
-  test("escapes markup and keeps paragraphs and line breaks", () => {
-    expect(plainTextToHtml("**hi** <script>x</script>\nline\n\nnext & 'more'")).toBe(
-      "<p>**hi** &lt;script&gt;x&lt;/script&gt;<br />line</p><p>next &amp; &#39;more&#39;</p>",
-    );
   });
 });
 
