@@ -7,6 +7,7 @@ import { answerWebFinger } from "../webfinger/handler.ts";
 import type { ActorFastPath } from "./actor-fast-path.ts";
 import type { GuardedInboxPost, InboxFastPath } from "./inbox-fast-path.ts";
 import { guardInbox } from "./inbox-guard.ts";
+import { type Admission, admitActivity, rememberAccepted } from "./undone-activities.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
 const FEDERATION_PATH =
@@ -38,6 +39,7 @@ export function federationMiddleware(
     if (!FEDERATION_PATH.test(path)) return next();
     let request = c.req.raw;
     let learnFrom: GuardedInboxPost | null = null;
+    let inbound: { post: GuardedInboxPost; admission: Admission } | null = null;
     if (path === WEBFINGER_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Public, one SELECT; unknown → the same fall-through as Fedify's onNotFound.
       const answer = await answerWebFinger(request, contextData);
@@ -54,9 +56,17 @@ export function federationMiddleware(
     if (request.method === "POST" && INBOX_PATH.test(path)) {
       const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
+      // The request's origin: the one Fedify keys its processed marks by.
+      const origins = [new URL(request.url).origin, contextData.config.publicUrl.origin];
+      const admission = await admitActivity(contextData.db, guarded, origins);
+      if (admission.kind === "replay") return replayIgnored(admission.undoneAt);
+      inbound = { post: guarded, admission };
       if (fastPath) {
         const fast = await fastPath.accept(guarded, contextData.db);
-        if (fast.accepted) return mergeVary(fast.response);
+        if (fast.accepted) {
+          await rememberAccepted(contextData.db, guarded, admission);
+          return mergeVary(fast.response);
+        }
         if (fast.reason === "key-unknown" || fast.reason === "bad-signature") learnFrom = guarded;
       }
       request = guarded.request;
@@ -79,6 +89,9 @@ export function federationMiddleware(
         });
       },
     });
+    if (inbound && response.status >= 200 && response.status < 300) {
+      await rememberAccepted(contextData.db, inbound.post, inbound.admission);
+    }
     if (fastPath && learnFrom && response.status === 202) {
       // Once per key: later requests signed with it can take the fast path.
       await fastPath
@@ -87,6 +100,19 @@ export function federationMiddleware(
     }
     return mergeVary(await goneIfTombstone(path, response));
   };
+}
+
+/**
+ * A copy of an activity that was undone after this copy was signed: a
+ * replay (or a retry overtaken by its own Undo). 202 like any duplicate, so
+ * the sender does not retry; nothing is processed.
+ */
+function replayIgnored(undoneAt: number): Response {
+  const text = `Ignored: this activity was undone at ${new Date(undoneAt).toISOString()}, after this request was signed.`;
+  return new Response(text, {
+    status: 202,
+    headers: { "Content-Type": "text/plain; charset=utf-8", Vary: "Accept" },
+  });
 }
 
 function mergeVary(response: Response): Response {
