@@ -105,7 +105,9 @@ export function federationMiddleware(
 /**
  * A copy of an activity that was undone after this copy was signed: a
  * replay (or a retry overtaken by its own Undo). 202 like any duplicate, so
- * the sender does not retry; nothing is processed.
+ * the sender does not retry; nothing is processed. Answered before the
+ * signature is checked: such a copy is ignored whether its signature holds
+ * or not, and nothing is stored either way.
  */
 function replayIgnored(undoneAt: number): Response {
   const text = `Ignored: this activity was undone at ${new Date(undoneAt).toISOString()}, after this request was signed.`;

@@ -81,19 +81,6 @@ beforeEach(() => {
 });
 
 describe("Undo{Follow} with less than Mastodon embeds", () => {
-  test("a Follow without `actor` is the Undo's actor's: unfollowed", async () => {
-    const ann = await indie.addActor("ann");
-    const activity = follow(ann, channel.groupId);
-    await following(indie, ann, activity);
-    const { actor: _actor, ...withoutActor } = activity;
-    const res = await indie.send(ann, sharedInbox(), {
-      ...undo(ann, activity),
-      object: withoutActor,
-    });
-    expect(res.status).toBe(202);
-    await expect.poll(() => followStatus(ann.id)).toEqual([]);
-  });
-
   test("a Follow given only by its id, or embedded without id or actor: unfollowed", async () => {
     const ben = await indie.addActor("ben");
     const byId = follow(ben, channel.groupId);
@@ -110,18 +97,26 @@ describe("Undo{Follow} with less than Mastodon embeds", () => {
     await expect.poll(() => followStatus(ben.id)).toEqual([]);
   });
 
-  test("someone else's Undo of that Follow, with or without its actor, changes nothing", async () => {
+  test("a Follow without `actor` is the Undo's actor's: unfollowed by her, not by another", async () => {
     const cat = await indie.addActor("cat");
     const mal = await indie.addActor("mal");
     const activity = follow(cat, channel.groupId);
     await following(indie, cat, activity);
     const { actor: _actor, ...withoutActor } = activity;
+    // mal undoes cat's Follow: without its actor, as cat's, and by its id.
     for (const [n, object] of [withoutActor, activity, activity.id].entries()) {
       const forged = { ...undo(mal, activity), id: `${mal.id}#undo/${n}`, object };
       expect((await indie.send(mal, sharedInbox(), forged)).status).toBe(202);
     }
     await inboxDrained(db());
     expect(await followStatus(cat.id)).toEqual(["accepted"]);
+
+    const res = await indie.send(cat, sharedInbox(), {
+      ...undo(cat, activity),
+      object: withoutActor,
+    });
+    expect(res.status).toBe(202);
+    await expect.poll(() => followStatus(cat.id)).toEqual([]);
   });
 });
 
@@ -188,7 +183,9 @@ describe("PeerTube's Dislike", () => {
     expect((await peertube.send(gus, sharedInbox(), dislike)).status).toBe(202);
     expect((await peertube.send(gus, sharedInbox(), undo(gus, dislike))).status).toBe(202);
     await inboxDrained(db());
-    expect(errors.map((e) => String(e.rawMessage))).toEqual([]);
+    // Errors about gus's activities (deliveries elsewhere in this file are not this test's).
+    const aboutGus = errors.filter((e) => JSON.stringify(e.properties).includes(gus.id));
+    expect(aboutGus.map((e) => String(e.rawMessage))).toEqual([]);
     expect(await countReactions(db(), video.id)).toEqual(before);
   });
 });
