@@ -56,7 +56,8 @@ export function federationMiddleware(
     if (request.method === "POST" && INBOX_PATH.test(path)) {
       const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
-      // The request's origin: the one Fedify keys its processed marks by.
+      // Fedify keys its processed marks by the origin a request came in on (ours, unless a
+      // proxy rewrites it).
       const origins = [new URL(request.url).origin, contextData.config.publicUrl.origin];
       const admission = await admitActivity(contextData.db, guarded, origins);
       if (admission.kind === "replay") return replayIgnored(admission.undoneAt);
