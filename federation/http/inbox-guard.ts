@@ -5,7 +5,11 @@ import type { HavenContext } from "../context.ts";
 import { actorIsGone, isSelfDelete } from "../inbox/gone-actor.ts";
 import { signedLoader } from "../inbox/loader.ts";
 import { BodyTooLargeError, MAX_INBOX_BODY_BYTES, readCapped } from "./body-limit.ts";
-import { DefaultContextRequest, lacksContext } from "./default-context.ts";
+import {
+  DefaultContextRequest,
+  lacksActivityStreamsContext,
+  withActivityStreamsContext,
+} from "./default-context.ts";
 import type { GuardedInboxPost } from "./inbox-fast-path.ts";
 import { KeyListingCache } from "./key-listing-cache.ts";
 import { signatureCoverageProblem } from "./signature-coverage.ts";
@@ -20,20 +24,32 @@ export type GuardResult = ({ ok: true } & GuardedInboxPost) | { ok: false; respo
 const json = (status: number, error: string) =>
   Response.json({ error }, { status, headers: { "Cache-Control": "no-store" } });
 
-function actorIdOf(activity: unknown): URL | null {
-  if (typeof activity !== "object" || activity === null) return null;
-  const actor = (activity as { actor?: unknown }).actor;
+/**
+ * The activity's one actor, or why there is not exactly one. A one-element
+ * array is that actor (JSON-LD does not tell `[x]` from `x`). Several actors
+ * are refused: the signature proves one of them, and Mastodon, which reads
+ * `actor` as one id or object, fails on an array after answering 202.
+ */
+function actorIdOf(activity: unknown): URL | string {
+  if (typeof activity !== "object" || activity === null) return "activity has no actor";
+  let actor = (activity as { actor?: unknown }).actor;
+  if (Array.isArray(actor)) {
+    if (actor.length > 1) {
+      return `activity has ${actor.length} actors; exactly one is required (the signer)`;
+    }
+    actor = actor[0];
+  }
   const raw =
     typeof actor === "string"
       ? actor
       : typeof actor === "object" && actor !== null
         ? (actor as { id?: unknown }).id
         : undefined;
-  if (typeof raw !== "string") return null;
+  if (typeof raw !== "string") return "activity has no actor";
   try {
     return new URL(raw);
   } catch {
-    return null;
+    return "activity's actor is not a URL";
   }
 }
 
@@ -64,14 +80,16 @@ export async function guardInbox(
     }
     throw e;
   }
-  let activity: unknown;
+  let parsed: unknown;
   try {
-    activity = JSON.parse(new TextDecoder().decode(body));
+    parsed = JSON.parse(new TextDecoder().decode(body));
   } catch {
     return { ok: false, response: json(400, "body is not valid JSON") };
   }
+  // What the fast path queues and Fedify reads: with the ActivityStreams context.
+  const activity = withActivityStreamsContext(parsed);
   const actorId = actorIdOf(activity);
-  if (actorId === null) return { ok: false, response: json(400, "activity has no actor") };
+  if (typeof actorId === "string") return { ok: false, response: json(400, actorId) };
   const keyId = signatureKeyId(request.headers);
   if (keyId === null) return { ok: false, response: json(401, "request is not signed") };
   const coverage = signatureCoverageProblem(request.headers, contextData.config.publicUrl);
@@ -136,7 +154,7 @@ export async function guardInbox(
     body,
     activity,
     actorId,
-    request: lacksContext(activity)
+    request: lacksActivityStreamsContext(parsed)
       ? new DefaultContextRequest(request.url, init)
       : new Request(request.url, init),
   };

@@ -8,6 +8,7 @@ import type { ActorFastPath } from "./actor-fast-path.ts";
 import type { GuardedInboxPost, InboxFastPath } from "./inbox-fast-path.ts";
 import { guardInbox } from "./inbox-guard.ts";
 import { servedDocument } from "./served-documents.ts";
+import { type Admission, admitActivity, rememberAccepted } from "./undone-activities.ts";
 
 /** Paths Fedify answers; everything else skips it (API and media stay fast). */
 const FEDERATION_PATH =
@@ -39,6 +40,7 @@ export function federationMiddleware(
     if (!FEDERATION_PATH.test(path)) return next();
     let request = c.req.raw;
     let learnFrom: GuardedInboxPost | null = null;
+    let inbound: { post: GuardedInboxPost; admission: Admission } | null = null;
     if (path === WEBFINGER_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Public, one SELECT; unknown → the same fall-through as Fedify's onNotFound.
       const answer = await answerWebFinger(request, contextData);
@@ -55,9 +57,18 @@ export function federationMiddleware(
     if (request.method === "POST" && INBOX_PATH.test(path)) {
       const guarded = await guardInbox(federation, contextData, request);
       if (!guarded.ok) return guarded.response;
+      // Fedify keys its processed marks by the origin a request came in on (ours, unless a
+      // proxy rewrites it).
+      const origins = [new URL(request.url).origin, contextData.config.publicUrl.origin];
+      const admission = await admitActivity(contextData.db, guarded, origins);
+      if (admission.kind === "replay") return replayIgnored(admission.undoneAt);
+      inbound = { post: guarded, admission };
       if (fastPath) {
         const fast = await fastPath.accept(guarded, contextData.db);
-        if (fast.accepted) return mergeVary(fast.response);
+        if (fast.accepted) {
+          await rememberAccepted(contextData.db, guarded, admission);
+          return mergeVary(fast.response);
+        }
         if (fast.reason === "key-unknown" || fast.reason === "bad-signature") learnFrom = guarded;
       }
       request = guarded.request;
@@ -82,6 +93,9 @@ export function federationMiddleware(
         });
       },
     });
+    if (inbound && response.status >= 200 && response.status < 300) {
+      await rememberAccepted(contextData.db, inbound.post, inbound.admission);
+    }
     if (fastPath && learnFrom && response.status === 202) {
       // Once per key: later requests signed with it can take the fast path.
       await fastPath
@@ -90,6 +104,21 @@ export function federationMiddleware(
     }
     return mergeVary(await servedDocument(path, response));
   };
+}
+
+/**
+ * A copy of an activity that was undone after this copy was signed: a
+ * replay (or a retry overtaken by its own Undo). 202 like any duplicate, so
+ * the sender does not retry; nothing is processed. Answered before the
+ * signature is checked: such a copy is ignored whether its signature holds
+ * or not, and nothing is stored either way.
+ */
+function replayIgnored(undoneAt: number): Response {
+  const text = `Ignored: this activity was undone at ${new Date(undoneAt).toISOString()}, after this request was signed.`;
+  return new Response(text, {
+    status: 202,
+    headers: { "Content-Type": "text/plain; charset=utf-8", Vary: "Accept" },
+  });
 }
 
 function mergeVary(response: Response): Response {

@@ -6,7 +6,17 @@ import { preloadedContexts } from "@fedify/fedify";
  * GoToSocial send them. Anything else goes to Fedify, which parses it as
  * JSON-LD on the web process and answers 400 for what it cannot read.
  */
-const TYPES = new Set(["Create", "Follow", "Like", "Announce", "Undo", "Update", "Delete", "Flag"]);
+const TYPES = new Set([
+  "Create",
+  "Follow",
+  "Like",
+  "Dislike",
+  "Announce",
+  "Undo",
+  "Update",
+  "Delete",
+  "Flag",
+]);
 
 export interface PlainActivity {
   readonly id: string;
@@ -15,9 +25,9 @@ export interface PlainActivity {
 }
 
 /**
- * The activity when it is plain, or null. Not plain: no `@context` (PeerTube's
- * context-less activities get one added in default-context.ts), a context
- * Fedify would have to fetch, a Linked Data `signature` or an integrity
+ * The activity when it is plain, or null. Not plain: no `@context` (the
+ * guard has already given one lacking ActivityStreams its context, see
+ * default-context.ts), a context Fedify would have to fetch, a Linked Data `signature` or an integrity
  * `proof` (Fedify verifies those itself), an embedded actor, no id.
  */
 export function plainActivity(activity: unknown): PlainActivity | null {

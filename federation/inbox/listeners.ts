@@ -1,5 +1,16 @@
 import type { Federation, InboxContext, InboxListenerSetters } from "@fedify/fedify";
-import { Announce, Block, Create, Delete, Flag, Follow, Like, Undo, Update } from "@fedify/vocab";
+import {
+  Announce,
+  Block,
+  Create,
+  Delete,
+  Dislike,
+  Flag,
+  Follow,
+  Like,
+  Undo,
+  Update,
+} from "@fedify/vocab";
 import type { HavenContext } from "../context.ts";
 import { onDelete, onUpdate } from "./actor-lifecycle.ts";
 import { onAnnounce } from "./announce.ts";
@@ -29,6 +40,7 @@ export function registerInboxListeners(
     .on(Delete, onAnyDelete)
     .on(Create, onCreate)
     .on(Like, onLike)
+    .on(Dislike, onDislike)
     .on(Announce, onAnnounce)
     .on(Flag, onFlag)
     .on(Block, onBlock)
@@ -38,10 +50,13 @@ export function registerInboxListeners(
 type Ctx = InboxContext<HavenContext>;
 
 /**
- * Undo{Like|Announce}, then Undo{Follow} (undo.ts); each ignores the other's.
- * In this order because onUndo's getObject may replace the Undo's embedded
- * object with a fetched one, and the interaction handler reads it as sent.
+ * PeerTube's Dislike (its Undo needs nothing either): accepted and not
+ * counted. Haven shows no dislikes (a public thumbs-down on a support video
+ * helps nobody); without a listener Fedify's worker logs each one as an error.
  */
+async function onDislike(): Promise<void> {}
+
+/** Undo{Like|Announce}, then Undo{Follow} (undo.ts); each ignores the other's. */
 async function onAnyUndo(ctx: Ctx, undo: Undo): Promise<void> {
   await onUndoInteraction(ctx, undo);
   await onUndo(ctx, undo);

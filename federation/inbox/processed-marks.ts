@@ -10,10 +10,10 @@ const IDEMPOTENCE_PREFIX = ["_fedify", "activityIdempotence"] as const;
  * skips any activity whose id it processed in the last day, keyed
  * `[…prefix, <origin the request came in on>, <activity id>]` — whatever
  * `withIdempotency` says, which only governs the un-queued path. That is
- * the replay defence we want (SECURITY.md #6), except for a Follow that was
- * undone: Misskey and its forks give a Follow a deterministic id
- * (`…/follows/<follower>/<followee>`), so unfollow + follow again within a
- * day re-sends the same id, and it would be dropped as a duplicate.
+ * the replay defence we want (a delivery replayed has one effect), except for an id that was
+ * undone and comes back in a newer signed request (PeerTube re-likes with
+ * the same Like id; Misskey re-follows with the same Follow id): see
+ * http/undone-activities.ts, the only caller, which decides when.
  *
  * Keys live in `fedify_kv` as `JSON.stringify(key)` (see PostgresKvStore).
  */

@@ -5,7 +5,7 @@ import type { HavenContext } from "../context.ts";
 import { videoIdOfObjectIri } from "./interaction-target.ts";
 
 /** Reads an embedded object without fetching a referenced one (which comes back null). */
-const EMBEDDED_ONLY = {
+export const EMBEDDED_ONLY = {
   documentLoader: () => Promise.reject(new Error("embedded objects only")),
   crossOrigin: "trust",
   suppressError: true,

@@ -3,17 +3,27 @@ import { Follow, type Undo } from "@fedify/vocab";
 import { findActorByHandle } from "../../src/actors/actor.service.ts";
 import { removeFollow } from "../../src/follows/follow.service.ts";
 import type { HavenContext } from "../context.ts";
-import { forgetProcessedActivity } from "./processed-marks.ts";
+import { EMBEDDED_ONLY } from "./undo-interaction.ts";
 
 /**
- * Undo{Follow}. Only the Follow's own actor may undo it: the Undo's actor
- * (whose signature Fedify verified) must be the Follow's actor.
+ * Undo{Follow}. Only the Follow's own actor may undo it: the follower
+ * removed is always the Undo's actor (whose signature was verified), and an
+ * embedded Follow naming another actor is ignored.
+ *
+ * The Follow is resolved from whatever the Undo gives: its id (matched
+ * against the id we stored), its object (our actor), or both. An embedded
+ * Follow without `actor` (an independent server sends that) is the Undo's
+ * actor's; an Undo giving only the Follow's id is matched by that id. The
+ * Follow is never fetched: what we stored is what counts.
+ *
+ * That the same Follow id may follow again later, and when, is decided
+ * before dispatch (http/undone-activities.ts), not here.
  */
 export async function onUndo(ctx: InboxContext<HavenContext>, undo: Undo): Promise<void> {
   if (undo.actorId == null) return;
-  const object = await undo.getObject({ ...ctx, suppressError: true }).catch(() => null);
+  const object = await undo.getObject(EMBEDDED_ONLY).catch(() => null);
   if (object instanceof Follow) {
-    if (object.actorId?.href !== undo.actorId.href) return;
+    if (object.actorId != null && object.actorId.href !== undo.actorId.href) return;
     let followeeId: string | null = null;
     if (object.objectId) {
       const parsed = ctx.parseUri(object.objectId);
@@ -21,35 +31,19 @@ export async function onUndo(ctx: InboxContext<HavenContext>, undo: Undo): Promi
         followeeId = (await findActorByHandle(ctx.data.db, parsed.identifier))?.id ?? null;
       }
     }
-    const removed = await removeFollow(ctx.data.db, {
+    await removeFollow(ctx.data.db, {
       followerIri: undo.actorId.href,
       followeeId,
       activityIri: object.id?.href ?? null,
     });
-    if (removed) await allowFollowAgain(ctx, undo.actorId, object.id);
     return;
   }
-  // Undo of a Follow given only by id (some servers do this).
-  if (object == null && undo.objectId) {
-    const removed = await removeFollow(ctx.data.db, {
+  // Only an id (a Like's or Announce's id matches no Follow: nothing happens).
+  if (object == null && undo.objectId != null) {
+    await removeFollow(ctx.data.db, {
       followerIri: undo.actorId.href,
       followeeId: null,
       activityIri: undo.objectId.href,
     });
-    if (removed) await allowFollowAgain(ctx, undo.actorId, undo.objectId);
   }
-}
-
-/**
- * An undone Follow may come back with the same id (Misskey's Follow ids are
- * deterministic), so Fedify must not drop it as already processed. Only for
- * a Follow of the undoing actor's own origin that was really removed.
- */
-async function allowFollowAgain(
-  ctx: InboxContext<HavenContext>,
-  actorId: URL,
-  followId: URL | null,
-): Promise<void> {
-  if (followId === null || followId.origin !== actorId.origin) return;
-  await forgetProcessedActivity(ctx.data.db, ctx.origin, followId.href);
 }

@@ -165,13 +165,19 @@ describe("a Mastodon user follows a channel", () => {
     // Fedify remembers processed activity ids for a day (SECURITY #6), so no second Accept.
     const again = await mastodon.send("alice", `${haven.origin}/inbox`, activity);
     expect(again.status).toBe(202);
-    const unfollow = await mastodon.send("alice", `${haven.origin}/inbox`, undo(alice, activity));
+    const undoneAt = new Date();
+    const unfollow = await mastodon.send("alice", `${haven.origin}/inbox`, undo(alice, activity), {
+      date: undoneAt,
+    });
     expect(unfollow.status).toBe(202);
     await expect.poll(async () => (await listOf("channel", "followers")).length).toBe(0);
     expect(answersTo(mastodon, "Accept", activity.id)).toHaveLength(1);
 
-    // Following again with the same Follow id (Misskey's ids are deterministic) → Accept again.
-    const refollow = await mastodon.send("alice", `${haven.origin}/users/channel/inbox`, activity);
+    // Following again with the same Follow id (Misskey's ids are deterministic) → Accept again,
+    // as the request is signed after the Undo (signature times count in whole seconds).
+    const refollow = await mastodon.send("alice", `${haven.origin}/users/channel/inbox`, activity, {
+      date: new Date(undoneAt.getTime() + 1000),
+    });
     expect(refollow.status).toBe(202);
     await expect
       .poll(() => answersTo(mastodon, "Accept", activity.id).length, { timeout: 5_000 })
