@@ -37,6 +37,7 @@ function face(overrides: Partial<VideoFace> = {}): VideoFace {
     updated: new Date("2025-01-02T03:04:05.000Z"),
     views: 7,
     captions: [{ language: "fr", url: new URL(`${ORIGIN}/media/videos/${UUID}/captions/fr.vtt`) }],
+    blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
     urls: {
       note: new URL(`${ORIGIN}/notes/${UUID}`),
       video: new URL(`${ORIGIN}/videos/${UUID}`),
