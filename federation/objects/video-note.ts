@@ -1,5 +1,6 @@
 import { Document, Hashtag, Image, LanguageString, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
-import { escapeHtml, linkHtml, renderMarkdown } from "../../src/videos/markdown.ts";
+import { escapeHtml, hashtagHtml, shortLinkHtml } from "../../src/text/html.ts";
+import { markdownHashtags, renderMarkdown } from "../../src/videos/markdown.ts";
 import { tagUrl, type VideoFace } from "../videos/video-face.ts";
 
 /** Mastodon keeps at most 1,500 characters of a media description. */
@@ -26,7 +27,9 @@ export function buildVideoNote(face: VideoFace, options: { edited?: boolean } = 
     summary: face.contentWarning,
     sensitive: face.contentWarning !== null,
     contents: language ? [html, new LanguageString(html, language)] : [html],
-    tags: face.tags.map((tag) => new Hashtag({ name: `#${tag}`, href: tagUrl(face, tag) })),
+    tags: noteHashtags(face).map(
+      (tag) => new Hashtag({ name: `#${tag}`, href: tagUrl(face, tag) }),
+    ),
     attachments: [videoDocument(face)],
     published: toInstant(face.published),
     updated: edited ? toInstant(face.updated) : null,
@@ -54,20 +57,35 @@ export function videoDocument(face: VideoFace): Document {
   });
 }
 
-/** Title, description (Markdown → safe HTML), hashtags, and the watch link. */
+/**
+ * The video's tags, then the `#hashtags` of its description, each once
+ * (case-insensitively): Mastodon indexes a post under the Hashtags of its
+ * `tag`, not under the links in its content.
+ */
+export function noteHashtags(face: VideoFace): string[] {
+  const seen = new Set(face.tags.map((tag) => tag.toLowerCase()));
+  const fromDescription = markdownHashtags(face.description).filter(
+    (tag) => !seen.has(tag.toLowerCase()),
+  );
+  return [...face.tags, ...fromDescription];
+}
+
+/**
+ * Title, description (Markdown → safe HTML, hashtags linked), the tags not
+ * already in the description, and the watch link.
+ */
 export function noteContentHtml(face: VideoFace): string {
+  const hashtagHref = (tag: string) => tagUrl(face, tag).href;
   const parts = [
     `<p><strong>${escapeHtml(face.title)}</strong></p>`,
-    renderMarkdown(face.description),
+    renderMarkdown(face.description, { hashtagHref }),
   ];
-  if (face.tags.length > 0) {
-    const links = face.tags.map(
-      (tag) =>
-        `<a href="${escapeHtml(tagUrl(face, tag).href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag)}</span></a>`,
-    );
-    parts.push(`<p>${links.join(" ")}</p>`);
-  }
-  parts.push(`<p>${linkHtml(face.urls.watch.href, escapeHtml(face.urls.watch.href))}</p>`);
+  const inDescription = new Set(markdownHashtags(face.description).map((t) => t.toLowerCase()));
+  const links = face.tags
+    .filter((tag) => !inDescription.has(tag.toLowerCase()))
+    .map((tag) => hashtagHtml(tag, hashtagHref(tag)));
+  if (links.length > 0) parts.push(`<p>${links.join(" ")}</p>`);
+  parts.push(`<p>${shortLinkHtml(face.urls.watch.href)}</p>`);
   return parts.join("");
 }
 
@@ -80,9 +98,15 @@ export function mediaDescription(face: VideoFace): string {
     : `${text.slice(0, MAX_MEDIA_DESCRIPTION - 1).trimEnd()}…`;
 }
 
-/** The subset's markers removed: `[text](url)` → `text`, `**b**` → `b`, whitespace collapsed. */
+/**
+ * The subset's markers removed: `[text](url)` → `text`, `<url>` → `url`,
+ * `**b**` → `b`, headings' `#`, list bullets as "•"; whitespace collapsed.
+ */
 function markdownToPlainText(markdown: string): string {
   return markdown
+    .replace(/^ {0,3}#{1,6}[ \t]+/gm, "")
+    .replace(/^ {0,3}[-*+][ \t]+/gm, "• ")
+    .replace(/<(https?:\/\/[^\s<>]{1,2000})>/g, "$1")
     .replace(/\[([^\]\n]{1,1000})\]\([^()\s]{1,2000}\)/g, "$1")
     .replace(/\*\*([^*\n]+)\*\*/g, "$1")
     .replace(/\*([^*\n]+)\*/g, "$1")
