@@ -33,7 +33,11 @@ export function buildVideoNote(face: VideoFace, options: { edited?: boolean } = 
     attachments: [videoDocument(face)],
     published: toInstant(face.published),
     updated: edited ? toInstant(face.updated) : null,
-    url: face.urls.watch,
+    // The Note's own URL, which answers ActivityPub requests with this Note
+    // and browsers with the watch page: pasted into Mastodon's search it finds
+    // the status followers already have (ADR 0011), where the Video's URL
+    // would make Mastodon import a second, converted one.
+    url: face.urls.note,
   });
 }
 
@@ -72,7 +76,7 @@ export function noteHashtags(face: VideoFace): string[] {
 
 /**
  * Title, description (Markdown → safe HTML, hashtags linked), the tags not
- * already in the description, and the watch link.
+ * already in the description, and the Note's own link (see `url`).
  */
 export function noteContentHtml(face: VideoFace): string {
   const hashtagHref = (tag: string) => tagUrl(face, tag).href;
@@ -85,7 +89,7 @@ export function noteContentHtml(face: VideoFace): string {
     .filter((tag) => !inDescription.has(tag.toLowerCase()))
     .map((tag) => hashtagHtml(tag, hashtagHref(tag)));
   if (links.length > 0) parts.push(`<p>${links.join(" ")}</p>`);
-  parts.push(`<p>${shortLinkHtml(face.urls.watch.href)}</p>`);
+  parts.push(`<p>${shortLinkHtml(face.urls.note.href)}</p>`);
   return parts.join("");
 }
 

@@ -106,7 +106,7 @@ describe("the Note face (Mastodon)", () => {
       cc: `${ORIGIN}/users/calm/followers`,
       summary: "mentions self-harm",
       sensitive: true,
-      url: `${ORIGIN}/videos/${UUID}`,
+      url: `${ORIGIN}/notes/${UUID}`, // its own URL, not the Video's (ADR 0011)
       published: "2025-01-02T03:04:05Z",
     });
     expect(["as:Public", "https://www.w3.org/ns/activitystreams#Public"]).toContain(json.to);
@@ -134,7 +134,8 @@ describe("the Note face (Mastodon)", () => {
     expect(html).toContain(
       `<a href="${ORIGIN}/tags/bpd" class="mention hashtag" rel="tag">#<span>bpd</span></a>`,
     );
-    expect(html).toContain(`href="${ORIGIN}/videos/${UUID}"`);
+    expect(html).toContain(`href="${ORIGIN}/notes/${UUID}"`);
+    expect(html).not.toContain(`/videos/${UUID}`);
   });
 
   test("no content warning: no summary, not sensitive; an edit carries `updated`", async () => {
