@@ -1,6 +1,6 @@
 import { Document, Hashtag, Image, LanguageString, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
 import { escapeHtml, hashtagHtml, shortLinkHtml } from "../../src/text/html.ts";
-import { markdownHashtags, renderMarkdown } from "../../src/videos/markdown.ts";
+import { type RenderedMarkdown, renderMarkdownWithHashtags } from "../../src/videos/markdown.ts";
 import { tagUrl, type VideoFace } from "../videos/video-face.ts";
 
 /** Mastodon keeps at most 1,500 characters of a media description. */
@@ -68,10 +68,14 @@ export function videoDocument(face: VideoFace): Document {
  */
 export function noteHashtags(face: VideoFace): string[] {
   const seen = new Set(face.tags.map((tag) => tag.toLowerCase()));
-  const fromDescription = markdownHashtags(face.description).filter(
+  const fromDescription = renderedDescription(face).hashtags.filter(
     (tag) => !seen.has(tag.toLowerCase()),
   );
   return [...face.tags, ...fromDescription];
+}
+
+function renderedDescription(face: VideoFace): RenderedMarkdown {
+  return renderMarkdownWithHashtags(face.description, { tagBase: face.urls.tagBase.href });
 }
 
 /**
@@ -79,15 +83,12 @@ export function noteHashtags(face: VideoFace): string[] {
  * already in the description, and the Note's own link (see `url`).
  */
 export function noteContentHtml(face: VideoFace): string {
-  const hashtagHref = (tag: string) => tagUrl(face, tag).href;
-  const parts = [
-    `<p><strong>${escapeHtml(face.title)}</strong></p>`,
-    renderMarkdown(face.description, { hashtagHref }),
-  ];
-  const inDescription = new Set(markdownHashtags(face.description).map((t) => t.toLowerCase()));
+  const description = renderedDescription(face);
+  const parts = [`<p><strong>${escapeHtml(face.title)}</strong></p>`, description.html];
+  const inDescription = new Set(description.hashtags.map((t) => t.toLowerCase()));
   const links = face.tags
     .filter((tag) => !inDescription.has(tag.toLowerCase()))
-    .map((tag) => hashtagHtml(tag, hashtagHref(tag)));
+    .map((tag) => hashtagHtml(tag, tagUrl(face, tag).href));
   if (links.length > 0) parts.push(`<p>${links.join(" ")}</p>`);
   parts.push(`<p>${shortLinkHtml(face.urls.note.href)}</p>`);
   return parts.join("");

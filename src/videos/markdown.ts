@@ -19,10 +19,8 @@ export { escapeHtml, linkHtml, safeHttpUrl } from "../text/html.ts";
  */
 
 export interface MarkdownOptions {
-  /** Where a `#hashtag` links to; without it, hashtags stay text. */
-  readonly hashtagHref?: (name: string) => string;
-  /** Told each linked hashtag (the Note lists them in `tag`). */
-  readonly onHashtag?: (name: string) => void;
+  /** `${origin}/tags/`: `#Name` links to `${tagBase}name`; without it, hashtags stay text. */
+  readonly tagBase?: string;
 }
 
 const BULLET = /^ {0,3}[-*+][ \t]+(\S.*)$/;
@@ -89,10 +87,62 @@ function renderLines(lines: readonly string[], inline: InlineOptions): string {
   return lines.map((line) => renderInline(line, inline)).join("<br>");
 }
 
+export interface RenderedMarkdown {
+  readonly html: string;
+  /** The hashtags linked, in order, each once (case-insensitively); none without `tagBase`. */
+  readonly hashtags: readonly string[];
+}
+
+/**
+ * sanitize-html costs ~10× the rendering itself (a 2,000-character
+ * description: ~3 ms), and a Note is rebuilt at every fetch and outbox page
+ * from a description that rarely changes: renders are kept, bounded. A
+ * cached entry is at most ~40 k characters (10,000 of input), so ≤ ~20 MB.
+ */
+const CACHE_ENTRIES = 256;
+const cache = new Map<string, RenderedMarkdown>();
+
+/** Markdown (subset) → safe HTML and the hashtags it links. */
+export function renderMarkdownWithHashtags(
+  markdown: string,
+  options: MarkdownOptions = {},
+): RenderedMarkdown {
+  const key = `${options.tagBase ?? ""}\u0000${markdown}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key); // most recently used last
+    cache.set(key, hit);
+    return hit;
+  }
+  const seen = new Map<string, string>();
+  const tagBase = options.tagBase;
+  const html = sanitizeOwnHtml(
+    render(markdown, {
+      links: true,
+      ...(tagBase === undefined
+        ? {}
+        : {
+            // As Mastodon links a tag: its lower-case name under /tags/.
+            hashtagHref: (name) => `${tagBase}${encodeURIComponent(name.toLowerCase())}`,
+            onHashtag: (name) => {
+              if (!seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
+            },
+          }),
+    }),
+  );
+  const rendered: RenderedMarkdown = { html, hashtags: [...seen.values()] };
+  if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, rendered);
+  return rendered;
+}
+
 /** Markdown (subset) → safe HTML; "" for blank input. */
 export function renderMarkdown(markdown: string, options: MarkdownOptions = {}): string {
-  const inline: InlineOptions = { links: true, ...options };
-  const html = parseBlocks(markdown)
+  return renderMarkdownWithHashtags(markdown, options).html;
+}
+
+function render(markdown: string, inline: InlineOptions): string {
+  return parseBlocks(markdown)
     .map((block) => {
       if (block.kind === "p") return `<p>${renderLines(block.lines, inline)}</p>`;
       if (block.kind === "heading") {
@@ -103,17 +153,4 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions = {}):
       return `<${block.kind}${start}>${items.join("")}</${block.kind}>`;
     })
     .join("");
-  return sanitizeOwnHtml(html);
-}
-
-/** The hashtags `renderMarkdown` links in this text, in order, each once (case-insensitively). */
-export function markdownHashtags(markdown: string): string[] {
-  const seen = new Map<string, string>();
-  renderMarkdown(markdown, {
-    hashtagHref: () => "https://invalid/",
-    onHashtag: (name) => {
-      if (!seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
-    },
-  });
-  return [...seen.values()];
 }

@@ -21,7 +21,7 @@ beforeEach(() => {
 
 const ORIGIN = "https://haven.example";
 const UUID = "5b0e8a53-2d3c-4f6e-9a1b-7c8d9e0f1a2b";
-const tags = { hashtagHref: (name: string) => `${ORIGIN}/tags/${name.toLowerCase()}` };
+const tags = { tagBase: `${ORIGIN}/tags/` };
 
 describe("descriptions and bios: what Mastodon's sanitizer keeps, not the syntax", () => {
   test("`<url>` autolinks are links without their angle brackets", () => {
