@@ -1,4 +1,6 @@
 import type { ActorKeyRow, LocalActor } from "../../src/actors/actor.service.ts";
+import { profileFieldValueHtml } from "../../src/text/profile-field.ts";
+import { renderMarkdown } from "../../src/videos/markdown.ts";
 import { ed25519JwkToMultibase, rsaJwkToSpkiPem } from "./keys.ts";
 
 export const ACTOR_CONTEXT = [
@@ -32,17 +34,12 @@ export interface ActorUrls {
 
 const TYPE_BY_KIND = { person: "Person", group: "Group", application: "Application" } as const;
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Plain-text bio → HTML paragraphs (what Mastodon shows). */
+/**
+ * A bio → HTML (what Mastodon shows): the descriptions' Markdown subset, so
+ * `**bold**`, lists and links show as such instead of as typed.
+ */
 export function textToHtml(text: string): string {
-  return text
-    .split(/\n{2,}/)
-    .filter((p) => p.trim() !== "")
-    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
-    .join("");
+  return renderMarkdown(text);
 }
 
 /**
@@ -112,7 +109,7 @@ export function buildActorJson(
     json.attachment = actor.fields.map((f) => ({
       type: "PropertyValue",
       name: f.name,
-      value: escapeHtml(f.value),
+      value: profileFieldValueHtml(f.value),
     }));
   }
   return json;

@@ -1,5 +1,6 @@
 import { Document, Hashtag, Image, LanguageString, Note, PUBLIC_COLLECTION } from "@fedify/vocab";
-import { escapeHtml, linkHtml, renderMarkdown } from "../../src/videos/markdown.ts";
+import { escapeHtml, hashtagHtml, shortLinkHtml } from "../../src/text/html.ts";
+import { type RenderedMarkdown, renderMarkdownWithHashtags } from "../../src/videos/markdown.ts";
 import { tagUrl, type VideoFace } from "../videos/video-face.ts";
 
 /** Mastodon keeps at most 1,500 characters of a media description. */
@@ -26,11 +27,17 @@ export function buildVideoNote(face: VideoFace, options: { edited?: boolean } = 
     summary: face.contentWarning,
     sensitive: face.contentWarning !== null,
     contents: language ? [html, new LanguageString(html, language)] : [html],
-    tags: face.tags.map((tag) => new Hashtag({ name: `#${tag}`, href: tagUrl(face, tag) })),
+    tags: noteHashtags(face).map(
+      (tag) => new Hashtag({ name: `#${tag}`, href: tagUrl(face, tag) }),
+    ),
     attachments: [videoDocument(face)],
     published: toInstant(face.published),
     updated: edited ? toInstant(face.updated) : null,
-    url: face.urls.watch,
+    // The Note's own URL, which answers ActivityPub requests with this Note
+    // and browsers with the watch page: pasted into Mastodon's search it finds
+    // the status followers already have (ADR 0011), where the Video's URL
+    // would make Mastodon import a second, converted one.
+    url: face.urls.note,
   });
 }
 
@@ -54,20 +61,36 @@ export function videoDocument(face: VideoFace): Document {
   });
 }
 
-/** Title, description (Markdown → safe HTML), hashtags, and the watch link. */
+/**
+ * The video's tags, then the `#hashtags` of its description, each once
+ * (case-insensitively): Mastodon indexes a post under the Hashtags of its
+ * `tag`, not under the links in its content.
+ */
+export function noteHashtags(face: VideoFace): string[] {
+  const seen = new Set(face.tags.map((tag) => tag.toLowerCase()));
+  const fromDescription = renderedDescription(face).hashtags.filter(
+    (tag) => !seen.has(tag.toLowerCase()),
+  );
+  return [...face.tags, ...fromDescription];
+}
+
+function renderedDescription(face: VideoFace): RenderedMarkdown {
+  return renderMarkdownWithHashtags(face.description, { tagBase: face.urls.tagBase.href });
+}
+
+/**
+ * Title, description (Markdown → safe HTML, hashtags linked), the tags not
+ * already in the description, and the Note's own link (see `url`).
+ */
 export function noteContentHtml(face: VideoFace): string {
-  const parts = [
-    `<p><strong>${escapeHtml(face.title)}</strong></p>`,
-    renderMarkdown(face.description),
-  ];
-  if (face.tags.length > 0) {
-    const links = face.tags.map(
-      (tag) =>
-        `<a href="${escapeHtml(tagUrl(face, tag).href)}" class="mention hashtag" rel="tag">#<span>${escapeHtml(tag)}</span></a>`,
-    );
-    parts.push(`<p>${links.join(" ")}</p>`);
-  }
-  parts.push(`<p>${linkHtml(face.urls.watch.href, escapeHtml(face.urls.watch.href))}</p>`);
+  const description = renderedDescription(face);
+  const parts = [`<p><strong>${escapeHtml(face.title)}</strong></p>`, description.html];
+  const inDescription = new Set(description.hashtags.map((t) => t.toLowerCase()));
+  const links = face.tags
+    .filter((tag) => !inDescription.has(tag.toLowerCase()))
+    .map((tag) => hashtagHtml(tag, tagUrl(face, tag).href));
+  if (links.length > 0) parts.push(`<p>${links.join(" ")}</p>`);
+  parts.push(`<p>${shortLinkHtml(face.urls.note.href)}</p>`);
   return parts.join("");
 }
 
@@ -80,9 +103,15 @@ export function mediaDescription(face: VideoFace): string {
     : `${text.slice(0, MAX_MEDIA_DESCRIPTION - 1).trimEnd()}…`;
 }
 
-/** The subset's markers removed: `[text](url)` → `text`, `**b**` → `b`, whitespace collapsed. */
+/**
+ * The subset's markers removed: `[text](url)` → `text`, `<url>` → `url`,
+ * `**b**` → `b`, headings' `#`, list bullets as "•"; whitespace collapsed.
+ */
 function markdownToPlainText(markdown: string): string {
   return markdown
+    .replace(/^ {0,3}#{1,6}[ \t]+/gm, "")
+    .replace(/^ {0,3}[-*+][ \t]+/gm, "• ")
+    .replace(/<(https?:\/\/[^\s<>]{1,2000})>/g, "$1")
     .replace(/\[([^\]\n]{1,1000})\]\([^()\s]{1,2000}\)/g, "$1")
     .replace(/\*\*([^*\n]+)\*\*/g, "$1")
     .replace(/\*([^*\n]+)\*/g, "$1")

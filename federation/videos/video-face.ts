@@ -34,6 +34,8 @@ export interface VideoFace {
   updated: Date;
   views: number;
   captions: { language: string; url: URL }[];
+  /** BlurHash of the poster, for the Note's attachment (Mastodon's `blurhash`). */
+  blurhash: string | null;
   urls: VideoUrls;
 }
 
@@ -146,6 +148,7 @@ export function buildFace(
       language: c.language,
       url: mediaUrl(ctx, c.mediaKey),
     })),
+    blurhash: video.blurhash,
     urls: {
       note: noteUri(ctx, video.id),
       video: videoUri(ctx, video.id),

@@ -5,6 +5,7 @@ import type { Db } from "../db/client.ts";
 import { supportVideos, videoCaptions } from "../db/schema/index.ts";
 import type { OutboundEvents } from "../events/outbound.ts";
 import type { BackgroundJob } from "../jobs/jobs.ts";
+import { imageBlurhash } from "../media/blurhash.ts";
 import type { MediaBinaries } from "../media/media-tools.ts";
 import { makePoster } from "../media/poster.ts";
 import { probe } from "../media/probe.ts";
@@ -85,6 +86,8 @@ export async function processVideo(
       await removeStaged(job);
       return;
     }
+    // Computed once here: Mastodon shows it behind a content warning (or when it refuses the media).
+    const blurhash = await imageBlurhash(jpg, poster.value, tools);
     const keys = videoKeys(video.id);
     await deps.storage.put(keys.video, mp4);
     await deps.storage.put(keys.poster, jpg);
@@ -104,6 +107,7 @@ export async function processVideo(
           sizeBytes: out.sizeBytes,
           mediaKey: keys.video,
           posterKey: keys.poster,
+          blurhash,
           publishedAt: new Date(),
           updatedAt: new Date(),
         })

@@ -123,6 +123,7 @@ export async function deleteVideo(
         updatedAt: new Date(),
         mediaKey: null,
         posterKey: null,
+        blurhash: null,
       })
       .where(eq(supportVideos.id, video.id));
     await tx.delete(videoCaptions).where(eq(videoCaptions.videoId, video.id));

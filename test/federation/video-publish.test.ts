@@ -100,7 +100,7 @@ describe("the Mastodon face: Create{Note} by the channel", () => {
       attributedTo: channel.groupId,
       summary: "mentions self-harm",
       sensitive: true,
-      url: videoId,
+      url: noteId, // its own URL: Mastodon's search finds this status by it (ADR 0011)
       contentMap: { en: note.content },
     });
     expect(asArray<string>(note.to)).toEqual([PUBLIC]);
@@ -121,7 +121,7 @@ describe("the Mastodon face: Create{Note} by the channel", () => {
       name: "#bpd",
       href: `${haven.origin}/tags/bpd`,
     });
-    expect(note.content).toContain(`href="${videoId}"`);
+    expect(note.content).toContain(`href="${noteId}"`);
     expect(note.content).toContain("<strong>short</strong>");
   });
 
@@ -225,10 +225,10 @@ describe("the video's URLs", () => {
         expect(res.status, `${url} ${accept}`).toBe(404);
       }
     }
-    // A published video's Note opened in a browser lands on its watch page.
+    // A published video's Note opened in a browser is its watch page, in place.
     const page = await fetch(noteId, { headers: { Accept: "text/html" }, redirect: "manual" });
-    expect(page.status).toBe(302);
-    expect(page.headers.get("location")).toBe(new URL(videoId).pathname);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Riding the wave of an urge");
   });
 });
 

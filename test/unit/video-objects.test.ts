@@ -37,6 +37,7 @@ function face(overrides: Partial<VideoFace> = {}): VideoFace {
     updated: new Date("2025-01-02T03:04:05.000Z"),
     views: 7,
     captions: [{ language: "fr", url: new URL(`${ORIGIN}/media/videos/${UUID}/captions/fr.vtt`) }],
+    blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
     urls: {
       note: new URL(`${ORIGIN}/notes/${UUID}`),
       video: new URL(`${ORIGIN}/videos/${UUID}`),
@@ -62,13 +63,13 @@ describe("Markdown subset", () => {
       `<script>alert(1)</script> <img src=x onerror=alert(1)> "q" & 'a'\n<iframe>`,
     );
     expect(html).toBe(
-      "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; &quot;q&quot; &amp; &#39;a&#39;<br>&lt;iframe&gt;</p>",
+      "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; \"q\" &amp; 'a'<br />&lt;iframe&gt;</p>",
     );
   });
 
   test("paragraphs, line breaks, bold, emphasis", () => {
     expect(renderMarkdown("one **two** *three*\nfour\n\n\nfive")).toBe(
-      "<p>one <strong>two</strong> <em>three</em><br>four</p><p>five</p>",
+      "<p>one <strong>two</strong> <em>three</em><br />four</p><p>five</p>",
     );
   });
 
@@ -77,11 +78,13 @@ describe("Markdown subset", () => {
       '<p><a href="https://example.org/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">help</a></p>',
     );
     expect(renderMarkdown("[x](javascript:alert(1))")).toBe("<p>[x](javascript:alert(1))</p>");
-    expect(renderMarkdown('[x](https://e.org/"onmouseover=alert(1))')).not.toContain(
-      '"onmouseover',
-    );
+    // The quote ends the URL: what follows is text, never an attribute.
+    const quoted = renderMarkdown('[x](https://e.org/"onmouseover=alert(1))');
+    expect(quoted).not.toMatch(/<[^>]*onmouseover/);
+    expect(quoted).toContain('href="https://e.org/"');
+    // A bare URL as Mastodon links one: scheme hidden, the text still the whole URL.
     expect(renderMarkdown("see https://example.org/x.")).toBe(
-      '<p>see <a href="https://example.org/x" rel="nofollow noopener noreferrer">https://example.org/x</a>.</p>',
+      '<p>see <a href="https://example.org/x" target="_blank" rel="nofollow noopener noreferrer" translate="no"><span class="invisible">https://</span><span>example.org/x</span><span class="invisible"></span></a>.</p>',
     );
     expect(renderMarkdown("data:text/html,<b>x</b>")).toBe(
       "<p>data:text/html,&lt;b&gt;x&lt;/b&gt;</p>",
@@ -103,7 +106,7 @@ describe("the Note face (Mastodon)", () => {
       cc: `${ORIGIN}/users/calm/followers`,
       summary: "mentions self-harm",
       sensitive: true,
-      url: `${ORIGIN}/videos/${UUID}`,
+      url: `${ORIGIN}/notes/${UUID}`, // its own URL, not the Video's (ADR 0011)
       published: "2025-01-02T03:04:05Z",
     });
     expect(["as:Public", "https://www.w3.org/ns/activitystreams#Public"]).toContain(json.to);
@@ -131,7 +134,8 @@ describe("the Note face (Mastodon)", () => {
     expect(html).toContain(
       `<a href="${ORIGIN}/tags/bpd" class="mention hashtag" rel="tag">#<span>bpd</span></a>`,
     );
-    expect(html).toContain(`href="${ORIGIN}/videos/${UUID}"`);
+    expect(html).toContain(`href="${ORIGIN}/notes/${UUID}"`);
+    expect(html).not.toContain(`/videos/${UUID}`);
   });
 
   test("no content warning: no summary, not sensitive; an edit carries `updated`", async () => {

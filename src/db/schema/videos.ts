@@ -47,6 +47,8 @@ export const supportVideos = pgTable(
     /** Storage keys (see src/media/storage.ts). */
     mediaKey: text(),
     posterKey: text(),
+    /** BlurHash of the poster (4×4 components, as Mastodon computes its own). */
+    blurhash: text(),
     publishedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

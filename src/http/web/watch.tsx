@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { findActorById } from "../../actors/actor.service.ts";
 import type { Config } from "../../config.ts";
 import { renderMarkdown } from "../../videos/markdown.ts";
@@ -51,6 +51,25 @@ function Gate(props: { warning: string | null; children: unknown }) {
         <strong>Content warning:</strong> {props.warning} — <span>show video</span>
       </summary>
       {props.children}
+    </details>
+  );
+}
+
+/**
+ * Which link to paste where: Mastodon (and most of the fediverse) finds the
+ * post its users already follow by the Note's link; PeerTube imports the
+ * video by the Video's.
+ */
+function ShareLinks(props: { origin: string; id: string }) {
+  return (
+    <details class="card">
+      <summary>Share this video on the fediverse</summary>
+      <p>
+        On Mastodon and most servers: <code>{`${props.origin}/notes/${props.id}`}</code>
+      </p>
+      <p>
+        On PeerTube: <code>{`${props.origin}/videos/${props.id}`}</code>
+      </p>
     </details>
   );
 }
@@ -111,10 +130,17 @@ export function watchRoutes(deps: HttpDeps): Hono {
     return { video, channel, captions: await listCaptions(db, video.id) };
   }
 
-  app.get("/videos/:id", async (c) => {
-    const found = await published(c.req.param("id"));
+  /**
+   * The watch page, at both faces' URLs: `/videos/<id>` (the PeerTube Video's
+   * `url`) and `/notes/<id>` (the Note's, ADR 0011). Each page names itself
+   * (`og:url`, the ActivityPub alternate), so a link copied from the address
+   * bar resolves, in Mastodon or PeerTube, to the object its viewer came from.
+   */
+  async function watchPage(c: Context, face: "videos" | "notes") {
+    const id = c.req.param("id") ?? "";
+    const found = await published(id);
     if (!found) {
-      const gone = (await findVideo(db, c.req.param("id")))?.state === "deleted";
+      const gone = (await findVideo(db, id))?.state === "deleted";
       return c.html(
         <Layout title="Video not available">
           <h1>{gone ? "This video was removed" : "No such video"}</h1>
@@ -123,7 +149,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
       );
     }
     const { video, channel, captions } = found;
-    const page = `${config.publicUrl.origin}/videos/${video.id}`;
+    const page = `${config.publicUrl.origin}/${face}/${video.id}`;
     return c.html(
       <Layout
         title={`${video.title} — ${channel.displayName || channel.handle}`}
@@ -144,11 +170,17 @@ export function watchRoutes(deps: HttpDeps): Hono {
             dangerouslySetInnerHTML={{ __html: renderMarkdown(video.description) }}
           />
           {video.tags.length > 0 ? <p>{video.tags.map((t) => `#${t}`).join(" ")}</p> : null}
+          <ShareLinks origin={config.publicUrl.origin} id={video.id} />
           <VideoComments db={db} videoId={video.id} />
         </article>
       </Layout>,
     );
-  });
+  }
+
+  app.get("/videos/:id", (c) => watchPage(c, "videos"));
+  // The Note's URL in a browser: the same page, in place (not a redirect, whose
+  // address a viewer would copy and paste into Mastodon, getting the Video).
+  app.get("/notes/:id", (c) => watchPage(c, "notes"));
 
   /** What an oEmbed iframe shows: the player alone (behind the warning, if any). */
   app.get("/videos/:id/embed", async (c) => {
@@ -177,8 +209,10 @@ export function watchRoutes(deps: HttpDeps): Hono {
     const url = c.req.query("url") ?? "";
     const format = c.req.query("format") ?? "json";
     if (format !== "json") return c.json({ error: "only format=json is supported" }, 501);
-    const prefix = `${config.publicUrl.origin}/videos/`;
-    const id = url.startsWith(prefix) ? url.slice(prefix.length).split(/[/?#]/)[0]! : "";
+    const page = /^\/(?:videos|notes)\/([^/?#]+)/.exec(
+      url.startsWith(config.publicUrl.origin) ? url.slice(config.publicUrl.origin.length) : "",
+    );
+    const id = page?.[1] ?? "";
     const found = await published(id);
     if (!found) return c.json({ error: "no such video" }, 404);
     const { video, channel } = found;
@@ -207,18 +241,5 @@ export function watchRoutes(deps: HttpDeps): Hono {
     });
   });
 
-  // A Note's URL opened in a browser lands on the watch page; an unknown or
-  // removed one answers for itself (servers asking for JSON see no redirect).
-  app.get("/notes/:id", async (c) => {
-    const id = c.req.param("id");
-    if (await published(id)) return c.redirect(`/videos/${id}`, 302);
-    const gone = (await findVideo(db, id))?.state === "deleted";
-    return c.html(
-      <Layout title="Post not available">
-        <h1>{gone ? "This video was removed" : "No such post"}</h1>
-      </Layout>,
-      gone ? 410 : 404,
-    );
-  });
   return app;
 }
