@@ -3,8 +3,9 @@ import { Announce, Create, Note, Tombstone, Video } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import type { HavenContext } from "../context.ts";
 import { buildPeerTubeVideoJson } from "../objects/peertube-video.ts";
-import { buildVideoNote, toInstant } from "../objects/video-note.ts";
-import { announceVideoActivity, createNoteActivity } from "./video-activities.ts";
+import { toInstant } from "../objects/video-note.ts";
+import { NoteDocumentCache } from "./note-documents.ts";
+import { announceVideoActivity } from "./video-activities.ts";
 import { loadVideo, noteUri, type VideoFace, videoUri } from "./video-face.ts";
 
 /**
@@ -46,6 +47,7 @@ export class VideoObjectCache {
 export function registerVideoObjects(
   federation: Federation<HavenContext>,
   cache = new VideoObjectCache(),
+  notes = new NoteDocumentCache(),
 ): void {
   federation.setObjectDispatcher(Note, "/notes/{id}", async (ctx, values) => {
     const loaded = await loadVideo(ctx, values.id);
@@ -53,7 +55,7 @@ export function registerVideoObjects(
     if (loaded.status === "deleted") {
       return gone<Note>(noteUri(ctx, loaded.uuid), loaded.deletedAt);
     }
-    return buildVideoNote(loaded.face);
+    return notes.note(loaded.face);
   });
 
   federation.setObjectDispatcher(Video, "/videos/{id}", async (ctx, values) => {
@@ -73,7 +75,7 @@ export function registerVideoObjects(
     if (loaded.status === "deleted") {
       return gone<Create>(ctx.getObjectUri(Create, values), loaded.deletedAt);
     }
-    return createNoteActivity(loaded.face);
+    return notes.create(loaded.face);
   });
 
   federation.setObjectDispatcher(

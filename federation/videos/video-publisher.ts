@@ -1,7 +1,8 @@
 import type { Context, Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import { findActorById } from "../../src/actors/actor.service.ts";
+import { findActorById, type LocalActor } from "../../src/actors/actor.service.ts";
 import type { OutboundEvent } from "../../src/events/outbound.ts";
+import { listFollowerRecipients } from "../../src/follows/follower-recipients.ts";
 import type { SafeFetch } from "../../src/net/safe-fetch.ts";
 import type { VideoMetadata } from "../../src/videos/video-metadata.ts";
 import type { HavenContext } from "../context.ts";
@@ -9,13 +10,12 @@ import type { Deliveries } from "../outbound/deliveries.ts";
 import type { OutboundHandler } from "../outbound/publisher.ts";
 import { TO_FOLLOWERS } from "../outbound/send-options.ts";
 import { InstanceSoftwareResolver } from "./instance-software.ts";
+import { createNoteJson, updateNoteJson } from "./note-documents.ts";
 import {
   announceVideoActivity,
-  createNoteActivity,
   type DeletedVideoUrls,
   deleteNoteActivity,
   deleteVideoActivity,
-  updateNoteActivity,
   updateVideoActivityJson,
 } from "./video-activities.ts";
 import { loadVideo, noteUri, videoUri } from "./video-face.ts";
@@ -70,12 +70,11 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
       return;
     }
     const { face, channel } = loaded;
-    const sender = { identifier: channel.handle };
-    await ctx.sendActivity(sender, "followers", createNoteActivity(face), TO_FOLLOWERS);
+    await sendNote(ctx, channel, await createNoteJson(face));
     const peertube = await peertubeFollowers(db, software, channel.id);
     if (peertube.length > 0) {
       await ctx.sendActivity(
-        sender,
+        { identifier: channel.handle },
         peertube.map(toRecipient),
         announceVideoActivity(face),
         TO_FOLLOWERS,
@@ -94,12 +93,7 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
     // a post "edited" on every Update{Note}, and the Note does not carry the
     // comment policy (PeerTube's Video does, as `commentsPolicy`).
     if (changed === null || changed.some((field) => NOTE_FIELDS.has(field))) {
-      await ctx.sendActivity(
-        { identifier: channel.handle },
-        "followers",
-        updateNoteActivity(face, eventId),
-        TO_FOLLOWERS,
-      );
+      await sendNote(ctx, channel, await updateNoteJson(face, eventId));
     }
     if (changed !== null && changed.length === 0) return;
     const peertube = await peertubeFollowers(db, software, channel.id);
@@ -114,6 +108,34 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
         body: JSON.stringify(activity),
       },
       [...coalesceInboxes(peertube)].map(([inbox, actorIds]) => ({ inbox, actorIds })),
+    );
+  };
+
+  /**
+   * The Note's Create or Update to every follower the policy allows, shared
+   * inboxes coalesced, posted as built (note-documents.ts): Fedify would
+   * re-serialise it and lose the attachment's `blurhash`.
+   */
+  const sendNote = async (
+    ctx: Context<HavenContext>,
+    channel: LocalActor,
+    activity: Record<string, unknown>,
+  ): Promise<void> => {
+    const followers = await listFollowerRecipients(db, channel.id);
+    const decisions = await Promise.all(
+      followers.map((f) => contextData.moderation.decideForActor(f.iri)),
+    );
+    const allowed = followers.filter((_, i) => decisions[i]?.action !== "reject");
+    if (allowed.length === 0) return;
+    await deliveries.enqueue(
+      {
+        activityId: String(activity.id),
+        activityType: `https://www.w3.org/ns/activitystreams#${String(activity.type)}`,
+        sender: channel.handle,
+        keyId: `${ctx.getActorUri(channel.handle).href}#main-key`,
+        body: JSON.stringify(activity),
+      },
+      [...coalesceInboxes(allowed)].map(([inbox, actorIds]) => ({ inbox, actorIds })),
     );
   };
 

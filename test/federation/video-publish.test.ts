@@ -246,6 +246,9 @@ describe("one canonical shape, fetched or delivered", () => {
     expect(fetched.to).toEqual([PUBLIC]);
     expect(fetched.cc).toEqual([`${channel.groupId}/followers`]);
     expect(Array.isArray(fetched.attachment)).toBe(true);
+    // Mastodon shows the blurhash in place of a content-warned video until it has the file.
+    expect(asArray(fetched.attachment)[0]?.blurhash).toBe("LEHV6nWB2yk8pyo0adR*.7kCMdnj");
+    expect(JSON.stringify(toMastodon.body?.["@context"])).toContain('"blurhash":"toot:blurhash"');
   });
 
   test("the ids of the delivered Create and Announce dereference to them", async () => {

@@ -98,6 +98,8 @@ export async function publishVideo(
         sizeBytes: 2_345_678,
         mediaKey: `videos/${id}/video.mp4`,
         posterKey: `videos/${id}/poster.jpg`,
+        // Mastodon's example BlurHash (4×3 components).
+        blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
         publishedAt: new Date(),
         ...fields,
       })
