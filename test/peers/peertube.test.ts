@@ -69,7 +69,7 @@ describe.skipIf(!env)(
       const username = `haven_${runId}`;
       viewer = await admin.createUser(username, "peers-password-1");
       viewerAccountUrl = (await viewer.me()).account.url;
-      log = e.peertubeLog ? new PeerTubeLog(e.peertubeLog) : null;
+      log = e.peertubeLog ? new PeerTubeLog(e.peertubeLog, new URL(e.peertubeUrl).host) : null;
       // Published before anyone subscribes: the back catalogue.
       backCatalogue = await publish("Back catalogue: box breathing", "Breathe in four");
     }, 240_000);
@@ -97,7 +97,7 @@ describe.skipIf(!env)(
     const mark = async () => (log ? log.mark() : 0);
     /** For a failure message: what PeerTube and Haven logged, evaluated when the wait failed. */
     const explainPeerTube = (since: number, extra?: () => Promise<string>) => async () =>
-      `${extra ? await extra() : ""}\n${await peerTubeProblems(log, since)}\nHaven's log (${haven.logPath}):\n${haven.logTail(25)}`;
+      `${extra ? await extra() : ""}\n${await peerTubeProblems(log, since, haven.origin)}\nHaven's log (${haven.logPath}):\n${haven.logTail(25)}`;
 
     function requireSubscribed(): void {
       if (!subscribed)
@@ -169,7 +169,10 @@ describe.skipIf(!env)(
           ),
         },
       );
-      await expectKeptByPeerTube(log, since, haven.origin, ["Accept"], viewerAccountUrl);
+      await expectKeptByPeerTube(log, since, haven.origin, {
+        types: ["Accept"],
+        mentions: viewerAccountUrl,
+      });
       const subs = await viewer.subscriptions();
       expect(
         subs.body?.data?.map((c: any) => c.url),
@@ -213,7 +216,11 @@ describe.skipIf(!env)(
         const since = await mark();
         const video = await publish(title, cue);
         fresh.push(video);
-        await expectKeptByPeerTube(log, since, haven.origin, ["Create", "Announce"], video.id);
+        await expectKeptByPeerTube(log, since, haven.origin, {
+          types: ["Announce", "Create"],
+          object: video.url,
+          objectTypes: ["Video"],
+        });
         const uuid = await waitOnPeerTube(video, since);
         const captions = await viewer.captions(uuid);
         expect(
@@ -224,7 +231,7 @@ describe.skipIf(!env)(
           const file = await viewer.download(caption.captionPath);
           expect(
             file.status,
-            `${title} ${caption.language.id}: ${file.summary}\n${await peerTubeProblems(log, since)}`,
+            `${title} ${caption.language.id}: ${file.summary}\n${await peerTubeProblems(log, since, haven.origin)}`,
           ).toBe(200);
           expect(file.text).toContain(`${cue} (${caption.language.id})`);
         }
@@ -239,7 +246,11 @@ describe.skipIf(!env)(
       await owner.ok("PATCH", `/api/v1/videos/${video.id}`, { title });
       // PeerTube's test mode re-fetches a video after 10 s, which would hide a
       // dropped Update: the log's kept request is the proof; REST confirms.
-      await expectKeptByPeerTube(log, since, haven.origin, ["Update"], video.id);
+      await expectKeptByPeerTube(log, since, haven.origin, {
+        types: ["Update"],
+        object: video.url,
+        objectTypes: ["Video"],
+      });
       let last = "";
       await waitFor(
         `PeerTube to show the new title of ${uuid}`,
@@ -265,7 +276,11 @@ describe.skipIf(!env)(
         display_name: displayName,
         summary,
       });
-      await expectKeptByPeerTube(log, since, haven.origin, ["Update"], actorUrl);
+      await expectKeptByPeerTube(log, since, haven.origin, {
+        types: ["Update"],
+        object: actorUrl,
+        objectTypes: ["Group"],
+      });
       let last = "";
       await waitFor(
         `PeerTube to show ${handle}'s new profile`,
@@ -358,7 +373,10 @@ describe.skipIf(!env)(
       const uuid = copyOf(video);
       const since = await mark();
       await owner.ok("DELETE", `/api/v1/videos/${video.id}`);
-      await expectKeptByPeerTube(log, since, haven.origin, ["Delete"], video.id);
+      await expectKeptByPeerTube(log, since, haven.origin, {
+        types: ["Delete"],
+        object: video.url,
+      });
       let last = "";
       await waitFor(
         `PeerTube to answer 404 for ${uuid}`,

@@ -11,55 +11,93 @@ import { sleep, waitFor } from "./wait.ts";
 export const KEEP_ALIVE_IDLE_MS = 9_000;
 export const idleLikeARealUser = () => sleep(KEEP_ALIVE_IDLE_MS);
 
+/** Which activity from Haven a check is about. */
+export interface ActivitySpec {
+  /** Any of these activity types, e.g. ["Announce", "Create"]. */
+  readonly types: readonly string[];
+  /** The id of its object (embedded or by reference)… */
+  readonly object?: string;
+  /** …or, when that id is not known (an Accept of PeerTube's Follow), a string its JSON contains. */
+  readonly mentions?: string;
+  /** For an embedded object: its type must be one of these (a Create{Note} is not a Create{Video}). */
+  readonly objectTypes?: readonly string[];
+}
+
 /**
  * Waits until PeerTube's log shows an inbox POST from Haven (actor URL under
- * `havenOrigin`) offering an activity of one of `types` that mentions
- * `mentions` (an id), and fails — with the activity PeerTube received and its
- * warnings — if PeerTube kept none of what that POST offered. Without a log
- * (PEERTUBE_LOG unset) it returns null: the REST checks still run.
+ * `havenOrigin`) with an activity matching `spec` that PeerTube KEPT (passed
+ * its validators). If only refused ones arrive ("We keep 0 activities"), fails
+ * with those activities as PeerTube received them and its log's complaints.
+ * Without a log (PEERTUBE_LOG unset) it returns null: the REST checks still run.
  */
 export async function expectKeptByPeerTube(
   log: PeerTubeLog | null,
   mark: number,
   havenOrigin: string,
-  types: readonly string[],
-  mentions: string,
+  spec: ActivitySpec,
+  timeoutMs = 30_000,
 ): Promise<InboxReceipt | null> {
   if (!log) return null;
-  const what = `${types.join("/")} mentioning ${mentions}`;
-  const receipt = await waitFor(
-    `PeerTube's log to show an inbox request from Haven with ${what}`,
-    async () => {
-      const receipts = await log.receiptsSince(mark, havenOrigin);
-      return receipts.find((r) => r.offered.some((a) => matches(a, types, mentions)));
-    },
+  const what = `${spec.types.join("/")} of ${spec.objectTypes?.join("/") ?? "object"} ${spec.object ?? `mentioning ${spec.mentions}`}`;
+  const matching = async () =>
+    (await log.receiptsSince(mark, havenOrigin)).filter((r) =>
+      r.offered.some((a) => matches(a, spec)),
+    );
+  return waitFor(
+    `PeerTube to keep (not refuse) Haven's ${what}`,
+    async () => (await matching()).find((r) => r.keptCount > 0),
     {
-      timeoutMs: 60_000,
+      timeoutMs,
       explain: async () => {
-        const got = await log.receiptsSince(mark, havenOrigin);
-        const lines = got.map(
-          (r) => `  kept ${r.keptCount}: ${r.offered.map((a) => `${a.type} ${a.id}`).join(", ")}`,
+        const refused = (await matching()).flatMap((r) =>
+          r.offered.filter((a) => matches(a, spec)),
         );
-        return `inbox requests from Haven since the mark:\n${lines.join("\n") || "  (none)"}\nPeerTube warnings/errors:\n${(await log.problemsSince(mark)).join("\n")}`;
+        const all = (await log.receiptsSince(mark, havenOrigin)).map(
+          (r) =>
+            `  kept ${r.keptCount}: ${r.offered.map((a) => `${a.type}{${objectType(a)}} ${a.id}`).join(", ")}`,
+        );
+        const head = refused.length
+          ? `PeerTube REFUSED it (logged "We keep 0 activities"), as received (@context left out):\n${refused
+              .map((a) => clip(JSON.stringify({ ...a, "@context": undefined }, null, 2), 3000))
+              .join("\n")}`
+          : "PeerTube's log shows no such activity from Haven (not delivered?)";
+        return `${head}\nevery inbox request from Haven since the mark:\n${all.join("\n") || "  (none)"}\n${await peerTubeProblems(log, mark, havenOrigin)}`;
       },
     },
   );
-  if (receipt.keptCount === 0) {
-    const refused = receipt.offered.find((a) => matches(a, types, mentions));
-    throw new Error(
-      `PeerTube REFUSED (logged "We keep 0 activities") Haven's ${String(refused?.type)}:\n${clip(JSON.stringify(refused, null, 2), 4000)}\nPeerTube warnings/errors since:\n${(await log.problemsSince(mark)).join("\n")}`,
-    );
-  }
-  return receipt;
 }
 
-function matches(activity: Record<string, unknown>, types: readonly string[], mentions: string) {
-  return types.includes(String(activity.type)) && JSON.stringify(activity).includes(mentions);
+function objectId(a: Record<string, unknown>): string | undefined {
+  const o = a.object as unknown;
+  if (typeof o === "string") return o;
+  if (o && typeof o === "object" && typeof (o as { id?: unknown }).id === "string")
+    return (o as { id: string }).id;
+  return undefined;
 }
 
-/** What PeerTube logged since `mark` (warnings, errors), as a suffix for a failure message. */
-export async function peerTubeProblems(log: PeerTubeLog | null, mark: number): Promise<string> {
+function objectType(a: Record<string, unknown>): string {
+  const o = a.object as { type?: unknown } | string | undefined;
+  return typeof o === "object" && o ? String(o.type) : "ref";
+}
+
+function matches(a: Record<string, unknown>, spec: ActivitySpec): boolean {
+  if (!spec.types.includes(String(a.type))) return false;
+  if (spec.object !== undefined && objectId(a) !== spec.object) return false;
+  if (spec.mentions !== undefined && !JSON.stringify(a).includes(spec.mentions)) return false;
+  const type = objectType(a);
+  return !spec.objectTypes || type === "ref" || spec.objectTypes.includes(type);
+}
+
+/**
+ * What PeerTube complained about since `mark`, for a failure message; lines
+ * about other servers' URLs (other Havens using the same PeerTube) left out.
+ */
+export async function peerTubeProblems(
+  log: PeerTubeLog | null,
+  mark: number,
+  havenOrigin: string,
+): Promise<string> {
   if (!log) return "(PEERTUBE_LOG not set: no PeerTube log to show)";
-  const problems = await log.problemsSince(mark);
-  return `PeerTube warnings/errors since:\n${problems.join("\n") || "  (none)"}`;
+  const problems = await log.problemsSince(mark, havenOrigin);
+  return `PeerTube's complaints since the mark:\n${problems.join("\n") || "  (none)"}`;
 }

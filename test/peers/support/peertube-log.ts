@@ -25,7 +25,11 @@ export interface InboxReceipt {
 }
 
 export class PeerTubeLog {
-  constructor(readonly path: string) {}
+  /** `host` is PeerTube's own (its URLs in an entry do not make it foreign). */
+  constructor(
+    readonly path: string,
+    readonly host: string,
+  ) {}
 
   /** A byte offset: what is logged after this call. */
   async mark(): Promise<number> {
@@ -71,14 +75,23 @@ export class PeerTubeLog {
     return receipts;
   }
 
-  /** Warnings and errors since `mark` (SQL lines left out), for failure messages. */
-  async problemsSince(mark: number, limit = 15): Promise<string[]> {
+  /**
+   * Warnings, errors and refusals since `mark` (SQL lines left out), for
+   * failure messages. Entries naming only other servers (another Haven on
+   * the same PeerTube) are left out: `origin` is this test's Haven.
+   */
+  async problemsSince(mark: number, origin: string, limit = 15): Promise<string[]> {
     const entries = await this.entriesSince(mark);
+    const own = new URL(origin).host;
     return (
       entries
         // PeerTube logs some refusals below warn ("Remote actor JSON is not
         // valid." at debug, "Cannot search remote video channel" at info).
         .filter((e) => e.level === "warn" || e.level === "error" || PROBLEM.test(e.message))
+        .filter((e) => {
+          const hosts = [...e.raw.matchAll(/https?:\/\/([^/\s"'\\]+)/g)].map((m) => m[1]);
+          return hosts.length === 0 || hosts.includes(own) || !hosts.some((h) => h !== this.host);
+        })
         .slice(-limit)
         .map(
           (e) =>
