@@ -18,7 +18,7 @@ import {
 } from "./support/federation-checks.ts";
 import { HavenApi, type HavenVideo, vtt } from "./support/haven-api.ts";
 import { type HavenProcess, startHavenProcess } from "./support/haven-process.ts";
-import { PeerTubeApi } from "./support/peertube-api.ts";
+import { type Json, PeerTubeApi } from "./support/peertube-api.ts";
 import { PeerTubeLog } from "./support/peertube-log.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -63,7 +63,7 @@ describe.skipIf(!env)(
         display_name: "Skills for hard days",
         summary: "Short DBT skills.",
       });
-      handle = `${channelName}@${e.havenOrigin.host}`;
+      handle = `${channelName}@${new URL(haven.origin).host}`;
       actorUrl = `${haven.origin}/users/${channelName}`;
       const admin = new PeerTubeApi(e.peertubeUrl, e.peertubeToken);
       const username = `haven_${runId}`;
@@ -119,7 +119,7 @@ describe.skipIf(!env)(
         async () => {
           const answer = await viewer.channelVideos(handle);
           last = answer.summary;
-          return answer.body?.data?.find((v: any) => v.url === video.url || v.name === video.title)
+          return answer.body?.data?.find((v: Json) => v.url === video.url || v.name === video.title)
             ?.uuid as string | undefined;
         },
         {
@@ -140,7 +140,7 @@ describe.skipIf(!env)(
       const since = await mark();
       const answer = await viewer.searchChannels(actorUrl);
       expect(
-        answer.body?.data?.map((c: any) => c.url),
+        answer.body?.data?.map((c: Json) => c.url),
         `${answer.summary}\n${await explainPeerTube(since)()}`,
       ).toContain(actorUrl);
     });
@@ -149,7 +149,7 @@ describe.skipIf(!env)(
       const since = await mark();
       const answer = await viewer.searchChannels(handle);
       expect(
-        answer.body?.data?.map((c: any) => c.url),
+        answer.body?.data?.map((c: Json) => c.url),
         `${answer.summary}\n${await explainPeerTube(since)()}`,
       ).toContain(actorUrl);
     });
@@ -175,7 +175,7 @@ describe.skipIf(!env)(
       });
       const subs = await viewer.subscriptions();
       expect(
-        subs.body?.data?.map((c: any) => c.url),
+        subs.body?.data?.map((c: Json) => c.url),
         subs.summary,
       ).toContain(actorUrl);
       subscribed = true;
@@ -196,7 +196,7 @@ describe.skipIf(!env)(
       const secondUrl = (await second.me()).account.url;
       const since = await mark();
       const found = await second.searchChannels(actorUrl);
-      const channel = found.body?.data?.find((c: any) => c.url === actorUrl);
+      const channel = found.body?.data?.find((c: Json) => c.url === actorUrl);
       expect(channel, found.summary).toBeDefined();
       const answer = await second.subscribe(`${channel.name}@${channel.host}`);
       expect(answer.status, answer.summary).toBe(204);
@@ -224,7 +224,7 @@ describe.skipIf(!env)(
         const uuid = await waitOnPeerTube(video, since);
         const captions = await viewer.captions(uuid);
         expect(
-          captions.body?.data?.map((c: any) => c.language.id).sort(),
+          captions.body?.data?.map((c: Json) => c.language.id).sort(),
           captions.summary,
         ).toEqual(["en", "fr"]);
         for (const caption of captions.body.data) {
@@ -304,7 +304,7 @@ describe.skipIf(!env)(
       const video = fresh[1]!;
       const uuid = copyOf(video);
       const comments = async () =>
-        (await owner.ok("GET", `/api/v1/videos/${video.id}/comments?state=all`)) as any[];
+        (await owner.ok("GET", `/api/v1/videos/${video.id}/comments?state=all`)) as Json[];
       await idleLikeARealUser();
       let since = await mark();
       const thread = await viewer.commentThread(uuid, "This helped me **today**.");
@@ -361,7 +361,7 @@ describe.skipIf(!env)(
             explain: explainPeerTube(
               since,
               async () =>
-                `Haven's count: ${await likes()}; PeerTube's video: ${(await viewer.video(uuid)).summary.slice(0, 400)}`,
+                `Haven's count: ${await likes()}; PeerTube shows likes=${(await viewer.video(uuid)).body?.likes} and this user's rating ${(await viewer.myRating(uuid)).summary}; Haven's reactions: ${JSON.stringify(await haven.sql`SELECT iri, kind FROM video_reactions WHERE video_id = ${video.id}`)}`,
             ),
           },
         );

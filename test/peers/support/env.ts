@@ -9,8 +9,13 @@ export interface PeersEnv {
   readonly peertubeToken: string;
   /** PeerTube's console log (level debug), for "kept N activities"; null: not checked. */
   readonly peertubeLog: string | null;
-  /** Where the Haven under test listens; PeerTube federates with it there. */
-  readonly havenOrigin: URL;
+  /**
+   * Where the Haven under test listens (HAVEN_PEERS_ORIGIN); null: 127.0.0.41 on
+   * a free port, new each run. PeerTube 6.3 keeps pooled connections to a
+   * stopped Haven and loses its next delivery to the same address on them
+   * ("socket hang up"), so reusing one address across runs loses the first Follow.
+   */
+  readonly havenOrigin: URL | null;
   /** A PostgreSQL superuser URL; the suite creates and drops its own database. */
   readonly adminDatabaseUrl: string;
 }
@@ -30,7 +35,7 @@ export function peersEnv(env: NodeJS.ProcessEnv = process.env): PeersEnv | null 
     peertubeLog: env.PEERTUBE_LOG?.trim() || null,
     // Another loopback address than PeerTube's: PeerTube accepts an http://
     // origin without a TLD only because its own hostname is 127.0.0.1.
-    havenOrigin: new URL(env.HAVEN_PEERS_ORIGIN?.trim() || "http://127.0.0.41:8080"),
+    havenOrigin: env.HAVEN_PEERS_ORIGIN?.trim() ? new URL(env.HAVEN_PEERS_ORIGIN.trim()) : null,
     adminDatabaseUrl: env.TEST_DATABASE_URL?.trim() || "postgres://postgres@127.0.0.1:5432/test",
   };
 }

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { Json } from "./peertube-api.ts";
 import { clip } from "./peertube-log.ts";
 import { waitFor } from "./wait.ts";
 
@@ -13,7 +14,7 @@ export class HavenApi {
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; body: any; summary: string }> {
+  ): Promise<{ status: number; body: Json; summary: string }> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
@@ -36,7 +37,7 @@ export class HavenApi {
     };
   }
 
-  async ok(method: string, path: string, body?: unknown): Promise<any> {
+  async ok(method: string, path: string, body?: unknown): Promise<Json> {
     const answer = await this.call(method, path, body);
     if (answer.status < 200 || answer.status > 299) throw new Error(answer.summary);
     return answer.body;

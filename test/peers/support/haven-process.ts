@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,8 @@ import postgres from "postgres";
 import { clip } from "./peertube-log.ts";
 import { waitFor } from "./wait.ts";
 
+/** Another loopback address than PeerTube's 127.0.0.1 (see README). */
+const DEFAULT_HOST = "127.0.0.41";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 export interface HavenProcess {
@@ -28,11 +30,12 @@ export interface HavenProcess {
  * PostgreSQL database that `stop` drops.
  */
 export async function startHavenProcess(options: {
-  origin: URL;
+  origin: URL | null;
   adminDatabaseUrl: string;
   runId: string;
 }): Promise<HavenProcess> {
-  const { origin } = options;
+  const origin =
+    options.origin ?? new URL(`http://${DEFAULT_HOST}:${await freePort(DEFAULT_HOST)}`);
   const port = origin.port || "80";
   if (await answers(origin.hostname, Number(port))) {
     throw new Error(
@@ -130,5 +133,16 @@ function answers(host: string, port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once("error", () => resolve(false));
+  });
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

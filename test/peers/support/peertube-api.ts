@@ -1,6 +1,10 @@
 import { clip } from "./peertube-log.ts";
 
-export interface ApiAnswer<T = any> {
+/** PeerTube's JSON: the assertions that read it check it, not the types. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Json = any;
+
+export interface ApiAnswer<T = Json> {
   readonly status: number;
   readonly body: T;
   /** "GET /api/v1/… → 404 {…}": for failure messages. */
@@ -18,7 +22,7 @@ export class PeerTubeApi {
     readonly token: string | null,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+  async call<T = Json>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let payload: string | URLSearchParams | undefined;
@@ -43,7 +47,7 @@ export class PeerTubeApi {
   }
 
   /** `call`, and throws with PeerTube's answer unless the status is 2xx. */
-  async ok<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  async ok<T = Json>(method: string, path: string, body?: unknown): Promise<T> {
     const answer = await this.call<T>(method, path, body);
     if (answer.status < 200 || answer.status > 299) throw new Error(`PeerTube: ${answer.summary}`);
     return answer.body;
@@ -79,7 +83,7 @@ export class PeerTubeApi {
     return this.call("POST", "/api/v1/users/me/subscriptions", { uri });
   }
   subscriptions() {
-    return this.call<{ total: number; data: any[] }>(
+    return this.call<{ total: number; data: Json[] }>(
       "GET",
       "/api/v1/users/me/subscriptions?count=100",
     );
@@ -94,13 +98,13 @@ export class PeerTubeApi {
     return this.call("DELETE", `/api/v1/users/me/subscriptions/${encodeURIComponent(handle)}`);
   }
   searchChannels(search: string) {
-    return this.call<{ total: number; data: any[] }>(
+    return this.call<{ total: number; data: Json[] }>(
       "GET",
       `/api/v1/search/video-channels?search=${encodeURIComponent(search)}`,
     );
   }
   searchVideos(search: string) {
-    return this.call<{ total: number; data: any[] }>(
+    return this.call<{ total: number; data: Json[] }>(
       "GET",
       `/api/v1/search/videos?search=${encodeURIComponent(search)}`,
     );
@@ -109,7 +113,7 @@ export class PeerTubeApi {
     return this.call("GET", `/api/v1/video-channels/${encodeURIComponent(handle)}`);
   }
   channelVideos(handle: string) {
-    return this.call<{ total: number; data: any[] }>(
+    return this.call<{ total: number; data: Json[] }>(
       "GET",
       `/api/v1/video-channels/${encodeURIComponent(handle)}/videos?count=100&sort=-publishedAt`,
     );
@@ -118,7 +122,7 @@ export class PeerTubeApi {
     return this.call("GET", `/api/v1/videos/${id}`);
   }
   captions(id: string | number) {
-    return this.call<{ total: number; data: any[] }>("GET", `/api/v1/videos/${id}/captions`);
+    return this.call<{ total: number; data: Json[] }>("GET", `/api/v1/videos/${id}/captions`);
   }
   /** A path PeerTube serves (a caption's `captionPath`), as a browser would fetch it. */
   async download(path: string): Promise<{ status: number; text: string; summary: string }> {

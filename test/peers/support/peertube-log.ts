@@ -95,7 +95,7 @@ export class PeerTubeLog {
         .slice(-limit)
         .map(
           (e) =>
-            `${e.level}: ${e.message}${e.meta ? ` ${clip(JSON.stringify(e.meta), 1500)}` : ""}`,
+            `${e.level}: ${e.message}${e.meta ? ` ${clip(JSON.stringify(e.meta, withoutStacks), 1500)}` : ""}`,
         )
     );
   }
@@ -168,6 +168,11 @@ function parseJsonEntry(line: string): LogEntry | null {
   } catch {
     return null;
   }
+}
+
+/** Stack traces point into PeerTube's code; the error's message and fields say what happened. */
+function withoutStacks(key: string, value: unknown): unknown {
+  return key === "stack" ? undefined : value;
 }
 
 export function clip(text: string, max: number): string {
