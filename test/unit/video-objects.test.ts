@@ -20,7 +20,7 @@ const ORIGIN = "https://haven.example";
 const UUID = "5b0e8a53-2d3c-4f6e-9a1b-7c8d9e0f1a2b";
 
 function face(overrides: Partial<VideoFace> = {}): VideoFace {
-  return {
+  const base: Omit<VideoFace, "files" | "attachment"> = {
     uuid: UUID,
     title: "Riding the wave",
     description: "A **short** clip about *urges*.\n\nMore: https://example.org/dbt.",
@@ -41,7 +41,7 @@ function face(overrides: Partial<VideoFace> = {}): VideoFace {
       note: new URL(`${ORIGIN}/notes/${UUID}`),
       video: new URL(`${ORIGIN}/videos/${UUID}`),
       watch: new URL(`${ORIGIN}/videos/${UUID}`),
-      mp4: new URL(`${ORIGIN}/media/videos/${UUID}/video.mp4`),
+      mp4: new URL(`${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`),
       poster: {
         url: new URL(`${ORIGIN}/media/videos/${UUID}/poster.jpg`),
         width: 1280,
@@ -54,6 +54,15 @@ function face(overrides: Partial<VideoFace> = {}): VideoFace {
     },
     ...overrides,
   };
+  const main = {
+    url: base.urls.mp4,
+    width: base.width,
+    height: base.height,
+    fps: base.fps,
+    sizeBytes: base.sizeBytes ?? 0,
+  };
+  const files = overrides.files ?? [main];
+  return { ...base, files, attachment: overrides.attachment ?? files[1] ?? main };
 }
 
 describe("Markdown subset", () => {
@@ -116,7 +125,7 @@ describe("the Note face (Mastodon)", () => {
     expect(json.attachment).toMatchObject({
       type: "Document",
       mediaType: "video/mp4",
-      url: `${ORIGIN}/media/videos/${UUID}/video.mp4`,
+      url: `${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`,
       width: 1280,
       height: 720,
       icon: { type: "Image", url: `${ORIGIN}/media/videos/${UUID}/poster.jpg` },
@@ -190,12 +199,65 @@ describe("the Video face (PeerTube)", () => {
     expect((json.url as unknown[])[1]).toEqual({
       type: "Link",
       mediaType: "video/mp4",
-      href: `${ORIGIN}/media/videos/${UUID}/video.mp4`,
+      href: `${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`,
       height: 720,
       width: 1280,
       size: 1_234_567,
       fps: 30,
     });
+  });
+
+  test("a compact rendition: both files listed, each with its own height and size; posts attach the small one", async () => {
+    const compact = {
+      url: new URL(`${ORIGIN}/media/videos/${UUID}/${UUID}-360.mp4`),
+      width: 640,
+      height: 360,
+      fps: 29.97,
+      sizeBytes: 90_000_000,
+    };
+    const main = {
+      url: new URL(`${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`),
+      width: 1280,
+      height: 720,
+      fps: 29.97,
+      sizeBytes: 150_000_000,
+    };
+    const both = face({ sizeBytes: main.sizeBytes, files: [main, compact] });
+    const json = buildPeerTubeVideoJson(both);
+    expect(peertubeVideoProblems(json)).toEqual([]);
+    expect(asArrayOf(json.url).filter((u) => u.mediaType === "video/mp4")).toEqual([
+      {
+        type: "Link",
+        mediaType: "video/mp4",
+        href: main.url.href,
+        height: 720,
+        width: 1280,
+        size: 150_000_000,
+        fps: 30,
+      },
+      {
+        type: "Link",
+        mediaType: "video/mp4",
+        href: compact.url.href,
+        height: 360,
+        width: 640,
+        size: 90_000_000,
+        fps: 30,
+      },
+    ]);
+    expect(asArrayOf(json.attachment)[0]).toMatchObject({ url: compact.url.href, height: 360 });
+    const note = (await buildVideoNote(both).toJsonLd()) as Record<string, unknown>;
+    expect(note.attachment).toMatchObject({ url: compact.url.href, width: 640, height: 360 });
+    // The checker catches what PeerTube's unique indexes would refuse.
+    const clash = buildPeerTubeVideoJson(
+      face({
+        files: [main, { ...compact, height: 720, url: new URL(`${ORIGIN}/media/x/video.mp4`) }],
+      }),
+    );
+    expect(peertubeVideoProblems(clash)).toEqual([
+      'haven: file name "video.mp4" is not unique to this video',
+      "haven: two files at height/fps 720/30",
+    ]);
   });
 
   test("closed comments → 2; a too-short description is left out rather than failing", () => {
