@@ -57,7 +57,7 @@ import { reportRoutes } from "./http/api/reports.routes.ts";
 import { uploadRoutes } from "./http/api/uploads.routes.ts";
 import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
-import { serveMedia } from "./http/media/serve.ts";
+import { mediaRoutes } from "./http/media/media-routes.ts";
 import { webRoutes } from "./http/web/pages.tsx";
 import { watchRoutes } from "./http/web/watch.tsx";
 import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
@@ -66,6 +66,7 @@ import { exemptList, systemResolveHost } from "./net/destination.ts";
 import { createSafeFetch, type SafeFetch } from "./net/safe-fetch.ts";
 import { deriveKey, loadSecret } from "./secret.ts";
 import { sweepExpiredUploads } from "./uploads/upload.service.ts";
+import { REMOTE_MEDIA_LIMIT_BYTES } from "./videos/video-files.ts";
 import { processVideo } from "./videos/video-processing.ts";
 
 export const EVENTS_QUEUE = "events";
@@ -104,6 +105,8 @@ export interface Deps extends HttpDeps {
    * never from a domain the federation policy rejects.
    */
   readonly safeFetch: SafeFetch;
+  /** Processed videos over this get a compact rendition for posts (video-files.ts). */
+  readonly remoteMediaLimitBytes: number;
   close(): Promise<void>;
 }
 
@@ -118,6 +121,8 @@ export interface DepsOverrides {
   payloadSweepIntervalMs?: number;
   /** Our deliveries' circuit breaker (tests: seconds instead of Fedify's 30 min recovery). */
   circuitBreaker?: CircuitBreakerOptions;
+  /** Files over this get a compact rendition for posts (tests: a few hundred kB). */
+  remoteMediaLimitBytes?: number;
 }
 
 export async function createDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
@@ -267,6 +272,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     moderationRuntime,
     moderationAdmin: moderationRuntime,
     safeFetch: federationFetch,
+    remoteMediaLimitBytes: overrides.remoteMediaLimitBytes ?? REMOTE_MEDIA_LIMIT_BYTES,
     close: async () => {
       await moderationRuntime.close();
       safeFetch.close();
@@ -340,11 +346,7 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1", commentRoutes(deps));
   app.route("/api/v1/admin/reports", reportRoutes(deps));
   app.route("/api/v1/uploads", uploadRoutes(deps));
-  app.on(
-    ["GET", "OPTIONS"],
-    "/media/:key{.+}",
-    serveMedia(deps.storage, { keyFromRequest: (c) => c.req.param("key") }),
-  );
+  app.route("/", mediaRoutes(deps.storage, deps.database.db));
   app.route("/", watchRoutes(deps));
   app.route("/", webRoutes(deps));
   app.notFound((c) =>
@@ -375,6 +377,7 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     events: deps.events,
     storage: deps.storage,
     workDir: deps.stagingDir,
+    remoteMediaLimitBytes: deps.remoteMediaLimitBytes,
     log: (message: string, props: Record<string, unknown>) => logger.warn(message, props),
   };
   sweepExpiredUploads(deps.database.db, signal, {

@@ -16,7 +16,7 @@ const TOOT = "http://joinmastodon.org/ns#";
 export function withAttachmentBlurhash<T extends Json>(json: T, face: VideoFace): T {
   const blurhash = face.blurhash;
   if (!blurhash) return json;
-  const mp4 = face.urls.mp4.href;
+  const mp4 = face.attachment.url.href;
   const addToNote = (note: Json): Json => {
     const attachment = note.attachment;
     const patch = (item: unknown): unknown =>

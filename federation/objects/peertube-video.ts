@@ -1,5 +1,5 @@
 import { VIDEO_COLLECTIONS } from "../videos/video-collections.ts";
-import { tagUrl, type VideoFace } from "../videos/video-face.ts";
+import { tagUrl, type VideoFace, type VideoFileFace } from "../videos/video-face.ts";
 import { mediaDescription } from "./video-note.ts";
 
 export const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
@@ -52,6 +52,24 @@ function languageName(code: string): string {
 }
 
 /**
+ * One MP4 as a PeerTube file Link. PeerTube keys a remote video's files by
+ * (resolution = `height`, fps), so each file has its own height, and its
+ * validator takes integers only (a 29.97 fps Link is dropped).
+ */
+function fileLink(file: VideoFileFace): Record<string, unknown> {
+  const link: Record<string, unknown> = {
+    type: "Link",
+    mediaType: "video/mp4",
+    href: file.url.href,
+    height: Math.round(file.height),
+    width: Math.round(file.width),
+    size: Math.max(0, Math.round(file.sizeBytes)),
+  };
+  if (file.fps !== null) link.fps = Math.max(0, Math.round(file.fps));
+  return link;
+}
+
+/**
  * The PeerTube face (INTEROP.md §4.4), checked field by field against
  * PeerTube's `sanitizeAndCheckVideoTorrentObject`. Raw JSON on purpose:
  * Fedify's vocabulary drops `uuid`, `views`, `commentsPolicy` and the Link
@@ -65,25 +83,14 @@ export function buildPeerTubeVideoJson(face: VideoFace): Record<string, unknown>
 /** The same object without `@context`, for embedding in an activity. */
 export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
   const { urls } = face;
-  // PeerTube's validator: integers only (a 29.97 fps Link is dropped), and
-  // the duration parser reads the first number only, so whole seconds.
   const height = Math.round(face.height);
   const width = Math.round(face.width);
-  const fps = face.fps === null ? undefined : Math.max(0, Math.round(face.fps));
-  const mp4Link: Record<string, unknown> = {
-    type: "Link",
-    mediaType: "video/mp4",
-    href: urls.mp4.href,
-    height,
-    width,
-    size: Math.max(0, Math.round(face.sizeBytes ?? 0)),
-  };
-  if (fps !== undefined) mp4Link.fps = fps;
   const video: Record<string, unknown> = {
     type: "Video",
     id: urls.video.href,
     uuid: face.uuid,
     name: face.title,
+    // PeerTube's duration parser reads the first number only: whole seconds.
     duration: `PT${face.durationSeconds}S`,
     views: face.views,
     sensitive: face.contentWarning !== null,
@@ -111,15 +118,19 @@ export function peertubeVideoObject(face: VideoFace): Record<string, unknown> {
         ]
       : [],
     // The HTML page first: Mastodon takes the first `url` as the post's link.
-    url: [{ type: "Link", mediaType: "text/html", href: urls.watch.href }, mp4Link],
+    url: [
+      { type: "Link", mediaType: "text/html", href: urls.watch.href },
+      ...face.files.map(fileLink),
+    ],
+    // What a Mastodon reading this object attaches: the file under its limit.
     attachment: [
       {
         type: "Document",
         mediaType: "video/mp4",
-        url: urls.mp4.href,
+        url: face.attachment.url.href,
         name: mediaDescription(face),
-        width,
-        height,
+        width: Math.round(face.attachment.width),
+        height: Math.round(face.attachment.height),
       },
     ],
     subtitleLanguage: face.captions.map((c) => ({

@@ -41,15 +41,20 @@ export function buildVideoNote(face: VideoFace, options: { edited?: boolean } = 
   });
 }
 
-/** The MP4 as Mastodon wants it: Document with mediaType, size, poster as `icon`. */
+/**
+ * The MP4 as Mastodon wants it: Document with mediaType, size, poster as
+ * `icon`. The file under Mastodon's remote media limit (`face.attachment`):
+ * over it Mastodon shows a dead attachment and never retries.
+ */
 export function videoDocument(face: VideoFace): Document {
   const poster = face.urls.poster;
+  const file = face.attachment;
   return new Document({
     mediaType: "video/mp4",
-    url: face.urls.mp4,
+    url: file.url,
     name: mediaDescription(face),
-    width: face.width,
-    height: face.height,
+    width: file.width,
+    height: file.height,
     icon: poster
       ? new Image({
           url: poster.url,

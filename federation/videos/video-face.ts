@@ -2,6 +2,7 @@ import type { Context } from "@fedify/fedify";
 import { Note, Video } from "@fedify/vocab";
 import { findActorById, type LocalActor } from "../../src/actors/actor.service.ts";
 import { fitWithin } from "../../src/media/dimensions.ts";
+import { videoFiles } from "../../src/videos/video-files.ts";
 import {
   countVideoViews,
   findSupportVideo,
@@ -36,7 +37,19 @@ export interface VideoFace {
   captions: { language: string; url: URL }[];
   /** BlurHash of the poster, for the Note's attachment (Mastodon's `blurhash`). */
   blurhash: string | null;
+  /** The MP4s, main file first; each has its own unique name (video-files.ts). */
+  files: VideoFileFace[];
+  /** The one a post attaches: under what Mastodon downloads (a compact rendition if needed). */
+  attachment: VideoFileFace;
   urls: VideoUrls;
+}
+
+export interface VideoFileFace {
+  url: URL;
+  width: number;
+  height: number;
+  fps: number | null;
+  sizeBytes: number;
 }
 
 export interface VideoUrls {
@@ -44,6 +57,7 @@ export interface VideoUrls {
   /** The Video object's id, which is also the watch page (content negotiation). */
   video: URL;
   watch: URL;
+  /** The main file (`files[0]`). */
   mp4: URL;
   poster: { url: URL; width: number; height: number } | null;
   channel: URL;
@@ -58,7 +72,7 @@ export type LoadedVideo =
   | { status: "deleted"; uuid: string; deletedAt: Date }
   | { status: "missing" };
 
-/** `videos/<uuid>/video.mp4` → `${origin}/media/videos/<uuid>/video.mp4` */
+/** `videos/<uuid>/<uuid>-720.mp4` → `${origin}/media/videos/<uuid>/<uuid>-720.mp4` */
 export function mediaUrl(ctx: Context<HavenContext>, key: string): URL {
   return new URL(`/media/${key}`, ctx.canonicalOrigin);
 }
@@ -128,6 +142,8 @@ export function buildFace(
 ): VideoFace {
   // The poster is one frame scaled to ≤ 1280 px on the long side (src/media/poster.ts).
   const posterSize = fitWithin(video.width, video.height, 1280, 1280);
+  const files = videoFiles(video).map(({ key, ...file }) => ({ url: mediaUrl(ctx, key), ...file }));
+  const main = files[0] as VideoFileFace; // a published row with media has its main file
   return {
     uuid: video.id,
     title: video.title,
@@ -149,11 +165,13 @@ export function buildFace(
       url: mediaUrl(ctx, c.mediaKey),
     })),
     blurhash: video.blurhash,
+    files,
+    attachment: files[1] ?? main,
     urls: {
       note: noteUri(ctx, video.id),
       video: videoUri(ctx, video.id),
       watch: videoUri(ctx, video.id),
-      mp4: mediaUrl(ctx, video.mediaKey),
+      mp4: main.url,
       poster: video.posterKey ? { url: mediaUrl(ctx, video.posterKey), ...posterSize } : null,
       channel: ctx.getActorUri(channel.handle),
       channelFollowers: ctx.getFollowersUri(channel.handle),

@@ -16,5 +16,7 @@ export function fitWithin(
 }
 
 function evenFloor(n: number): number {
-  return Math.max(2, Math.floor(n / 2) * 2);
+  // 720 × (480 / 720) is 479.99999999999994 in floating point: round off
+  // that error before flooring, or a 480 p target comes out 478.
+  return Math.max(2, Math.floor(n / 2 + 1e-9) * 2);
 }

@@ -18,6 +18,13 @@ export interface WebPlayableOptions extends MediaToolOptions {
   readonly maxShortSide?: number;
   /** Default 60. */
   readonly maxFps?: number;
+  /**
+   * Average H.264 bitrate in bits/s instead of a constant quality (`crf`): for
+   * a file that must land under a size (size-capped.ts). Always re-encodes.
+   */
+  readonly videoBitrate?: number;
+  /** AAC bitrate in bits/s; default 128 kb/s. */
+  readonly audioBitrate?: number;
 }
 
 export interface WebPlayable {
@@ -46,7 +53,7 @@ export async function toWebPlayable(
   }
   const binaries = options.binaries ?? resolveMediaBinaries();
   const threads = options.threads ?? defaultThreads();
-  const remux = canRemux(source, options);
+  const remux = options.videoBitrate === undefined && canRemux(source, options);
   const common = [
     "-map_metadata",
     "-1",
@@ -141,12 +148,29 @@ function encodeArgs(source: ProbeResult, options: WebPlayableOptions, threads: n
     "libx264",
     "-preset",
     options.preset ?? "veryfast",
-    "-crf",
-    String(options.crf ?? 23),
+    ...rateArgs(options),
     "-profile:v",
     "high",
     "-threads",
     String(threads),
-    ...(source.audioCodec === null ? [] : ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]),
+    ...(source.audioCodec === null
+      ? []
+      : ["-c:a", "aac", "-b:a", String(options.audioBitrate ?? 128_000), "-ac", "2"]),
+  ];
+}
+
+function rateArgs(options: WebPlayableOptions): string[] {
+  const bitrate = options.videoBitrate;
+  if (bitrate === undefined) return ["-crf", String(options.crf ?? 23)];
+  const rate = Math.max(1, Math.round(bitrate));
+  // One-pass average bitrate; the VBV cap keeps a busy scene from spending
+  // the whole budget, so the file lands near duration × bitrate.
+  return [
+    "-b:v",
+    String(rate),
+    "-maxrate",
+    String(Math.round(rate * 1.5)),
+    "-bufsize",
+    String(rate * 2),
   ];
 }

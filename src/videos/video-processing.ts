@@ -2,16 +2,20 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { VideoRendition } from "../db/schema/index.ts";
 import { supportVideos, videoCaptions } from "../db/schema/index.ts";
 import type { OutboundEvents } from "../events/outbound.ts";
 import type { BackgroundJob } from "../jobs/jobs.ts";
 import { imageBlurhash } from "../media/blurhash.ts";
 import type { MediaBinaries } from "../media/media-tools.ts";
 import { makePoster } from "../media/poster.ts";
+import type { ProbeResult } from "../media/probe.ts";
 import { probe } from "../media/probe.ts";
+import { encodeUnderSize } from "../media/size-capped.ts";
 import type { MediaStorage } from "../media/storage.ts";
 import { toWebPlayable } from "../media/transcode.ts";
 import { videoKeys } from "./video.service.ts";
+import { REMOTE_MEDIA_LIMIT_BYTES } from "./video-files.ts";
 
 export interface ProcessingDeps {
   db: Db;
@@ -20,6 +24,11 @@ export interface ProcessingDeps {
   /** Scratch space for ffmpeg output (same filesystem as staging, ideally). */
   workDir: string;
   binaries?: MediaBinaries;
+  /**
+   * A processed file over this gets a compact rendition for posts; default
+   * REMOTE_MEDIA_LIMIT_BYTES (Mastodon's). Tests pass a small one.
+   */
+  remoteMediaLimitBytes?: number;
   log?: (message: string, properties: Record<string, unknown>) => void;
 }
 
@@ -88,13 +97,15 @@ export async function processVideo(
     }
     // Computed once here: Mastodon shows it behind a content warning (or when it refuses the media).
     const blurhash = await imageBlurhash(jpg, poster.value, tools);
+    const out = playable.value.output;
     const keys = videoKeys(video.id);
-    await deps.storage.put(keys.video, mp4);
+    const compact = await compactRendition(deps, video.id, mp4, out, scratch);
+    await deps.storage.put(keys.video(out.height), mp4);
+    if (compact) await deps.storage.put(compact.rendition.key, compact.path);
     await deps.storage.put(keys.poster, jpg);
     for (const caption of job.captions) {
       await deps.storage.put(keys.caption(caption.language), caption.path);
     }
-    const out = playable.value.output;
     const stillWanted = await deps.db.transaction(async (tx) => {
       const [published] = await tx
         .update(supportVideos)
@@ -105,9 +116,10 @@ export async function processVideo(
           height: out.height,
           fps: out.fps,
           sizeBytes: out.sizeBytes,
-          mediaKey: keys.video,
+          mediaKey: keys.video(out.height),
           posterKey: keys.poster,
           blurhash,
+          compactRendition: compact?.rendition ?? null,
           publishedAt: new Date(),
           updatedAt: new Date(),
         })
@@ -134,4 +146,37 @@ export async function processVideo(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * When the processed MP4 is over what other servers download for a post, a
+ * smaller copy for posts to attach. Failing to make one is not fatal: the
+ * video is still published, whole, and plays on its watch page and PeerTube.
+ */
+async function compactRendition(
+  deps: ProcessingDeps,
+  videoId: string,
+  mp4: string,
+  source: ProbeResult,
+  scratch: string,
+): Promise<{ rendition: VideoRendition; path: string } | null> {
+  const limit = deps.remoteMediaLimitBytes ?? REMOTE_MEDIA_LIMIT_BYTES;
+  if (source.sizeBytes <= limit) return null;
+  const path = join(scratch, "compact.mp4");
+  const tools = deps.binaries ? { binaries: deps.binaries } : {};
+  const encoded = await encodeUnderSize(mp4, path, { ...tools, source, maxBytes: limit });
+  if (!encoded.ok || encoded.value.output.height === source.height) {
+    deps.log?.("Video {videoId}: no rendition under {limit} bytes: {detail}", {
+      videoId,
+      limit,
+      detail: encoded.ok ? "same height as the source" : encoded.error.detail,
+    });
+    return null;
+  }
+  const o = encoded.value.output;
+  const key = videoKeys(videoId).video(o.height);
+  return {
+    rendition: { key, width: o.width, height: o.height, fps: o.fps, sizeBytes: o.sizeBytes },
+    path,
+  };
 }

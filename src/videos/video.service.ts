@@ -5,6 +5,7 @@ import type { OutboundEvents } from "../events/outbound.ts";
 import type { BackgroundJobs } from "../jobs/jobs.ts";
 import { err, ok, type Result } from "../lib/result.ts";
 import type { MediaStorage } from "../media/storage.ts";
+import { videoFileKey } from "./video-files.ts";
 import type { VideoMetadata } from "./video-metadata.ts";
 
 import type { SupportVideo } from "./video-queries.ts";
@@ -18,7 +19,8 @@ export {
 
 export const videoKeys = (id: string) => ({
   prefix: `videos/${id}/`,
-  video: `videos/${id}/video.mp4`,
+  /** Unique across videos: PeerTube stores remote files by name (video-files.ts). */
+  video: (height: number) => videoFileKey(id, height),
   poster: `videos/${id}/poster.jpg`,
   caption: (language: string) => `videos/${id}/captions/${language.toLowerCase()}.vtt`,
 });
@@ -124,6 +126,7 @@ export async function deleteVideo(
         mediaKey: null,
         posterKey: null,
         blurhash: null,
+        compactRendition: null,
       })
       .where(eq(supportVideos.id, video.id));
     await tx.delete(videoCaptions).where(eq(videoCaptions.videoId, video.id));

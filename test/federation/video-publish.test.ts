@@ -110,7 +110,7 @@ describe("the Mastodon face: Create{Note} by the channel", () => {
     expect(media).toMatchObject({
       type: "Document",
       mediaType: "video/mp4",
-      url: `${haven.origin}/media/videos/${video.id}/video.mp4`,
+      url: `${haven.origin}/media/videos/${video.id}/${video.id}-720.mp4`,
       width: 1280,
       height: 720,
       icon: { type: "Image", url: `${haven.origin}/media/videos/${video.id}/poster.jpg` },

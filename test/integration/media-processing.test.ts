@@ -8,6 +8,7 @@ import { readTopLevelBoxes } from "../../src/media/container-integrity.ts";
 import { resolveMediaBinaries, runTool } from "../../src/media/media-tools.ts";
 import { makePoster } from "../../src/media/poster.ts";
 import { type ProbeResult, probe } from "../../src/media/probe.ts";
+import { encodeUnderSize, frameFor } from "../../src/media/size-capped.ts";
 import { isFaststart, toWebPlayable } from "../../src/media/transcode.ts";
 import { makeTestVideo, truncatedCopy } from "../support/media-fixtures.ts";
 
@@ -283,6 +284,63 @@ describe("toWebPlayable", () => {
       status: 500,
     });
     await expect(stat(target)).rejects.toThrow();
+  });
+});
+
+describe("encodeUnderSize (the compact rendition a post attaches)", () => {
+  it("a file over the cap becomes an H.264/AAC MP4 under it, faststart, with a smaller frame", async () => {
+    const source = await probed(
+      await makeTestVideo(dir, { width: 640, height: 360, seconds: 6, faststart: true }),
+    );
+    const cap = 100_000;
+    expect(source.sizeBytes).toBeGreaterThan(cap);
+    const target = out("compact.mp4");
+    const result = await encodeUnderSize(
+      await makeTestVideo(dir, { width: 640, height: 360, seconds: 6, faststart: true }),
+      target,
+      { source, maxBytes: cap },
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    const made = await probed(target);
+    expect(made).toMatchObject({ videoCodec: "h264", audioCodec: "aac", pixelFormat: "yuv420p" });
+    expect(made.sizeBytes).toBeLessThanOrEqual(cap);
+    expect((await stat(target)).size).toBe(made.sizeBytes);
+    expect(made.height).toBeLessThan(360);
+    expect(made.width / made.height).toBeCloseTo(16 / 9, 1);
+    expect(made.durationSeconds).toBeCloseTo(6, 0);
+    expect(await isFaststart(target)).toBe(true);
+  });
+
+  it("a cap no watchable bitrate fits → processing_failed, no file left", async () => {
+    const input = await makeTestVideo(dir, { width: 640, height: 360, seconds: 6 });
+    const target = out("hopeless.mp4");
+    const result = await encodeUnderSize(input, target, {
+      source: await probed(input),
+      maxBytes: 20_000,
+    });
+    expect(result.ok ? "encoded" : result.error.kind).toBe("processing_failed");
+    await expect(stat(target)).rejects.toThrow();
+  });
+
+  it("the frame: the largest rung below the source the bitrate keeps watchable", () => {
+    const hd = { width: 1920, height: 1080, fps: 30 };
+    expect(frameFor(hd, 3_000_000)).toEqual({ width: 1280, height: 720 });
+    expect(frameFor(hd, 800_000)).toEqual({ width: 852, height: 480 });
+    expect(frameFor(hd, 400_000)).toEqual({ width: 640, height: 360 });
+    expect(frameFor({ ...hd, width: 1080, height: 1920 }, 3_000_000)).toEqual({
+      width: 720,
+      height: 1280,
+    });
+    // Already small: two thirds of it, never the same height (PeerTube keys files by height).
+    expect(frameFor({ width: 160, height: 120, fps: 15 }, 1_000_000)).toEqual({
+      width: 106,
+      height: 80,
+    });
+    expect(frameFor(hd, 1_000)).toEqual({ width: 256, height: 144 });
+    expect(frameFor({ width: 1280, height: 720, fps: 30 }, 1_000_000)).toEqual({
+      width: 852,
+      height: 480,
+    });
   });
 });
 

@@ -13,6 +13,13 @@ let base: string;
 let app: Hono;
 let server: Awaited<ReturnType<typeof listenOnLoopback>>;
 const video = randomBytes(300 * 1024 + 17); // spans several read chunks
+/** What the alias resolver of `/aliased/` was asked. */
+const asked: string[] = [];
+const ALIASES: Record<string, string> = {
+  "videos/v1/v1-720.mp4": "videos/v1/video.mp4",
+  "videos/v1/escape.mp4": "../secret.txt",
+  "videos/v1/gone.mp4": "videos/v1/missing.mp4",
+};
 const SIZE = video.length;
 
 beforeAll(async () => {
@@ -36,6 +43,18 @@ beforeAll(async () => {
     ["GET", "OPTIONS"],
     "/media/:key{.+}",
     serveMedia(storage, { keyFromRequest: (c) => c.req.param("key") }),
+  );
+  app.on(
+    ["GET", "OPTIONS"],
+    "/aliased/:key{.+}",
+    serveMedia(storage, {
+      keyFromRequest: (c) => c.req.param("key"),
+      resolveMissing: async (key) => {
+        asked.push(key);
+        return ALIASES[key] ?? null;
+      },
+      download: () => "clip.mp4",
+    }),
   );
   server = await listenOnLoopback(app.fetch);
 });
@@ -238,5 +257,29 @@ describe("the wire", () => {
     expect(res.status).toBe(206);
     expect(res.headers.get("content-range")).toBe(`bytes 131000-140000/${SIZE}`);
     expect(await bytes(res)).toEqual(video.subarray(131000, 140001));
+  });
+});
+
+describe("aliases and downloads (serveMedia options)", () => {
+  it("a stored key is served without asking the resolver; a missing one through its alias, with Range", async () => {
+    asked.length = 0;
+    const direct = await get("/aliased/videos/v1/video.mp4", { range: "bytes=0-9" });
+    expect(await bytes(direct)).toEqual(video.subarray(0, 10));
+    expect(asked).toEqual([]);
+    const res = await get("/aliased/videos/v1/v1-720.mp4", { range: "bytes=131000-140000" });
+    expect(res.status).toBe(206);
+    expect(res.headers.get("content-range")).toBe(`bytes 131000-140000/${SIZE}`);
+    expect(res.headers.get("content-type")).toBe("video/mp4");
+    expect(res.headers.get("content-disposition")).toBe('attachment; filename="clip.mp4"');
+    expect(await bytes(res)).toEqual(video.subarray(131000, 140001));
+    expect(asked).toEqual(["videos/v1/v1-720.mp4"]);
+  });
+
+  it("an alias that is no valid key, or names nothing stored → 404", async () => {
+    for (const path of ["escape.mp4", "gone.mp4", "unknown.mp4"]) {
+      const res = await get(`/aliased/videos/v1/${path}`);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).not.toContain("outside the media root");
+    }
   });
 });

@@ -60,7 +60,7 @@ test("watch page: player with captions, safe description, OpenGraph and oEmbed",
   expect(res.status).toBe(200);
   const page = await res.text();
   expect(page).toContain("<video");
-  expect(page).toContain(`/media/videos/${id}/video.mp4`);
+  expect(page).toMatch(new RegExp(`/media/videos/${id}/${id}-\\d+\\.mp4`));
   expect(page).not.toContain("<script>alert(1)</script>");
   expect(page).toContain('property="og:video"');
   expect(page).toContain('property="og:image"');

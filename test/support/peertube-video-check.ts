@@ -76,6 +76,19 @@ export function peertubeVideoProblems(input: unknown): string[] {
       (!u.fps || isInt(u.fps, -1)),
   );
   if (files.length === 0) fail("haven: url has no valid video file Link (nothing to play)");
+  // PeerTube stores a remote file as `videoFile` rows (lib/activitypub/videos/shared/
+  // object-to-model-attributes.ts): `filename` = the URL's last segment, under a unique
+  // index across all videos, and one row per (video, resolution = height, fps).
+  const seen = new Set<string>();
+  for (const file of files) {
+    const name = new URL(String(file.href)).pathname.split("/").pop() ?? "";
+    if (typeof video.uuid === "string" && UUID_V4.test(video.uuid) && !name.includes(video.uuid)) {
+      fail(`haven: file name ${JSON.stringify(name)} is not unique to this video`);
+    }
+    const slot = `${file.height}/${file.fps ?? -1}`;
+    if (seen.has(slot)) fail(`haven: two files at height/fps ${slot}`);
+    seen.add(slot);
+  }
   const first = urls[0];
   if (first?.type !== "Link" || first.mediaType !== "text/html" || !isUrl(first.href)) {
     fail("haven: the first url is not the text/html Link (Mastodon's link)");

@@ -13,28 +13,31 @@ describe("commentMarkdownToHtml (PeerTube's text/markdown comments)", () => {
     expect(
       commentMarkdownToHtml("**hi** *there*\nsee [this](https://a.example/x)\r\n\r\nnext & 'more'"),
     ).toBe(
-      `<p><strong>hi</strong> <em>there</em><br>see <a href="https://a.example/x" ${REL}>this</a></p>` +
-        "<p>next &amp; &#39;more&#39;</p>",
+      `<p><strong>hi</strong> <em>there</em><br />see <a href="https://a.example/x" ${REL}>this</a></p>` +
+        "<p>next &amp; 'more'</p>",
     );
   });
 
   test("bullet and numbered lists, loose or tight, with continuation lines", () => {
     expect(commentMarkdownToHtml("Steps:\n1. breathe\n2) **hold**\n   for four\n\n3. out")).toBe(
-      "<p>Steps:</p><ol><li>breathe</li><li><strong>hold</strong><br>for four</li><li>out</li></ol>",
+      "<p>Steps:</p><ol><li>breathe</li><li><strong>hold</strong><br />for four</li><li>out</li></ol>",
     );
     expect(commentMarkdownToHtml("- a\n* b\n  - nested\n+ c\n\nafter")).toBe(
       "<ul><li>a</li><li>b</li><li>nested</li><li>c</li></ul><p>after</p>",
     );
     // Emphasis at the start of a line is no list marker.
     expect(commentMarkdownToHtml("*calm* now\n**really**")).toBe(
-      "<p><em>calm</em> now<br><strong>really</strong></p>",
+      "<p><em>calm</em> now<br /><strong>really</strong></p>",
     );
   });
 
   test("autolinks and bare URLs become links; other schemes stay text", () => {
     expect(commentMarkdownToHtml("<https://a.example/?q=1&r=2> and https://b.example/p.")).toBe(
-      `<p><a href="https://a.example/?q=1&amp;r=2" ${REL}>https://a.example/?q=1&amp;r=2</a> and ` +
-        `<a href="https://b.example/p" ${REL}>https://b.example/p</a>.</p>`,
+      // Mastodon's shortened-link form (the scheme hidden, the URL kept).
+      `<p><a href="https://a.example/?q=1&amp;r=2" target="_blank" ${REL} translate="no">` +
+        '<span class="invisible">https://</span><span>a.example/?q=1&amp;r=2</span><span class="invisible"></span></a> and ' +
+        `<a href="https://b.example/p" target="_blank" ${REL} translate="no">` +
+        '<span class="invisible">https://</span><span>b.example/p</span><span class="invisible"></span></a>.</p>',
     );
     expect(commentMarkdownToHtml("[x](javascript:alert(1))")).not.toContain("<a");
   });

@@ -4,6 +4,7 @@
  * profile-field links in the one form Mastodon verifies, and the poster's
  * blurhash on the Note's video.
  */
+
 import { Create } from "@fedify/vocab";
 import sanitizeHtml from "sanitize-html";
 import { beforeEach, describe, expect, test } from "vitest";
@@ -14,13 +15,14 @@ import type { VideoFace } from "../../federation/videos/video-face.ts";
 import type { LocalActor } from "../../src/actors/actor.service.ts";
 import { profileFieldValueHtml } from "../../src/text/profile-field.ts";
 import { renderMarkdown } from "../../src/videos/markdown.ts";
+import { FACE_ORIGIN, FACE_UUID, videoFace } from "../support/video-face-fixture.ts";
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-const ORIGIN = "https://haven.example";
-const UUID = "5b0e8a53-2d3c-4f6e-9a1b-7c8d9e0f1a2b";
+const ORIGIN = FACE_ORIGIN;
+const UUID = FACE_UUID;
 const tags = { tagBase: `${ORIGIN}/tags/` };
 
 describe("descriptions and bios: what Mastodon's sanitizer keeps, not the syntax", () => {
@@ -202,42 +204,19 @@ describe("blurhash on the Note's video Document", () => {
   });
 });
 
+/** The shared face with this file's defaults: no description, tags, captions or blurhash. */
 function face(overrides: Partial<VideoFace> = {}): VideoFace {
-  return {
-    uuid: UUID,
-    title: "Riding the wave",
+  return videoFace({
     description: "",
     tags: [],
-    language: "en",
-    contentWarning: "mentions self-harm",
     commentsPolicy: "open",
-    durationSeconds: 65,
-    width: 1280,
-    height: 720,
     fps: 30,
     sizeBytes: 1000,
-    published: new Date("2025-01-02T03:04:05.000Z"),
-    updated: new Date("2025-01-02T03:04:05.000Z"),
     views: 0,
     captions: [],
     blurhash: null,
-    urls: {
-      note: new URL(`${ORIGIN}/notes/${UUID}`),
-      video: new URL(`${ORIGIN}/videos/${UUID}`),
-      watch: new URL(`${ORIGIN}/videos/${UUID}`),
-      mp4: new URL(`${ORIGIN}/media/videos/${UUID}/video.mp4`),
-      poster: {
-        url: new URL(`${ORIGIN}/media/videos/${UUID}/poster.jpg`),
-        width: 1280,
-        height: 720,
-      },
-      channel: new URL(`${ORIGIN}/users/calm`),
-      channelFollowers: new URL(`${ORIGIN}/users/calm/followers`),
-      owner: new URL(`${ORIGIN}/users/ana`),
-      tagBase: new URL(`${ORIGIN}/tags/`),
-    },
     ...overrides,
-  };
+  });
 }
 
 function actor(overrides: Partial<LocalActor>): LocalActor {

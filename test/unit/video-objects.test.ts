@@ -11,51 +11,15 @@ import { pickNodeInfoLink } from "../../federation/videos/instance-software.ts";
 import { normalizeTags, type VideoFace } from "../../federation/videos/video-face.ts";
 import { renderMarkdown } from "../../src/videos/markdown.ts";
 import { peertubeVideoProblems } from "../support/peertube-video-check.ts";
+import { FACE_ORIGIN, FACE_UUID, videoFace } from "../support/video-face-fixture.ts";
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-const ORIGIN = "https://haven.example";
-const UUID = "5b0e8a53-2d3c-4f6e-9a1b-7c8d9e0f1a2b";
-
-function face(overrides: Partial<VideoFace> = {}): VideoFace {
-  return {
-    uuid: UUID,
-    title: "Riding the wave",
-    description: "A **short** clip about *urges*.\n\nMore: https://example.org/dbt.",
-    tags: ["bpd", "dbt"],
-    language: "en",
-    contentWarning: "mentions self-harm",
-    commentsPolicy: "approval",
-    durationSeconds: 65,
-    width: 1280,
-    height: 720,
-    fps: 29.97,
-    sizeBytes: 1_234_567,
-    published: new Date("2025-01-02T03:04:05.000Z"),
-    updated: new Date("2025-01-02T03:04:05.000Z"),
-    views: 7,
-    captions: [{ language: "fr", url: new URL(`${ORIGIN}/media/videos/${UUID}/captions/fr.vtt`) }],
-    blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-    urls: {
-      note: new URL(`${ORIGIN}/notes/${UUID}`),
-      video: new URL(`${ORIGIN}/videos/${UUID}`),
-      watch: new URL(`${ORIGIN}/videos/${UUID}`),
-      mp4: new URL(`${ORIGIN}/media/videos/${UUID}/video.mp4`),
-      poster: {
-        url: new URL(`${ORIGIN}/media/videos/${UUID}/poster.jpg`),
-        width: 1280,
-        height: 720,
-      },
-      channel: new URL(`${ORIGIN}/users/calm`),
-      channelFollowers: new URL(`${ORIGIN}/users/calm/followers`),
-      owner: new URL(`${ORIGIN}/users/ana`),
-      tagBase: new URL(`${ORIGIN}/tags/`),
-    },
-    ...overrides,
-  };
-}
+const ORIGIN = FACE_ORIGIN;
+const UUID = FACE_UUID;
+const face = videoFace;
 
 describe("Markdown subset", () => {
   test("escapes every HTML construct before adding its own markup", () => {
@@ -119,7 +83,7 @@ describe("the Note face (Mastodon)", () => {
     expect(json.attachment).toMatchObject({
       type: "Document",
       mediaType: "video/mp4",
-      url: `${ORIGIN}/media/videos/${UUID}/video.mp4`,
+      url: `${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`,
       width: 1280,
       height: 720,
       icon: { type: "Image", url: `${ORIGIN}/media/videos/${UUID}/poster.jpg` },
@@ -188,12 +152,65 @@ describe("the Video face (PeerTube)", () => {
     expect((json.url as unknown[])[1]).toEqual({
       type: "Link",
       mediaType: "video/mp4",
-      href: `${ORIGIN}/media/videos/${UUID}/video.mp4`,
+      href: `${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`,
       height: 720,
       width: 1280,
       size: 1_234_567,
       fps: 30,
     });
+  });
+
+  test("a compact rendition: both files listed, each with its own height and size; posts attach the small one", async () => {
+    const compact = {
+      url: new URL(`${ORIGIN}/media/videos/${UUID}/${UUID}-360.mp4`),
+      width: 640,
+      height: 360,
+      fps: 29.97,
+      sizeBytes: 90_000_000,
+    };
+    const main = {
+      url: new URL(`${ORIGIN}/media/videos/${UUID}/${UUID}-720.mp4`),
+      width: 1280,
+      height: 720,
+      fps: 29.97,
+      sizeBytes: 150_000_000,
+    };
+    const both = face({ sizeBytes: main.sizeBytes, files: [main, compact] });
+    const json = buildPeerTubeVideoJson(both);
+    expect(peertubeVideoProblems(json)).toEqual([]);
+    expect(asArrayOf(json.url).filter((u) => u.mediaType === "video/mp4")).toEqual([
+      {
+        type: "Link",
+        mediaType: "video/mp4",
+        href: main.url.href,
+        height: 720,
+        width: 1280,
+        size: 150_000_000,
+        fps: 30,
+      },
+      {
+        type: "Link",
+        mediaType: "video/mp4",
+        href: compact.url.href,
+        height: 360,
+        width: 640,
+        size: 90_000_000,
+        fps: 30,
+      },
+    ]);
+    expect(asArrayOf(json.attachment)[0]).toMatchObject({ url: compact.url.href, height: 360 });
+    const note = (await buildVideoNote(both).toJsonLd()) as Record<string, unknown>;
+    expect(note.attachment).toMatchObject({ url: compact.url.href, width: 640, height: 360 });
+    // The checker catches what PeerTube's unique indexes would refuse.
+    const clash = buildPeerTubeVideoJson(
+      face({
+        files: [main, { ...compact, height: 720, url: new URL(`${ORIGIN}/media/x/video.mp4`) }],
+      }),
+    );
+    expect(peertubeVideoProblems(clash)).toEqual([
+      'haven: file name "video.mp4" is not unique to this video',
+      "haven: two files at height/fps 720/30",
+    ]);
   });
 
   test("closed comments → 2; a too-short description is left out rather than failing", () => {

@@ -3,6 +3,7 @@ import {
   bigint,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   real,
@@ -11,6 +12,15 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { accounts, localActors } from "./accounts.ts";
+
+/** One stored MP4 of a video besides its main file. */
+export interface VideoRendition {
+  key: string;
+  width: number;
+  height: number;
+  fps: number | null;
+  sizeBytes: number;
+}
 
 /**
  * A support video published by a channel. Its UUID is public (URLs, PeerTube
@@ -49,6 +59,11 @@ export const supportVideos = pgTable(
     posterKey: text(),
     /** BlurHash of the poster (4×4 components, as Mastodon computes its own). */
     blurhash: text(),
+    /**
+     * A smaller copy, made only when the processed file is over what other
+     * servers download for a post (src/videos/video-files.ts).
+     */
+    compactRendition: jsonb().$type<VideoRendition>(),
     publishedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

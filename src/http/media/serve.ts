@@ -3,7 +3,12 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Context, Handler } from "hono";
-import { isValidMediaKey, LocalMediaStorage, type MediaStorage } from "../../media/storage.ts";
+import {
+  isValidMediaKey,
+  LocalMediaStorage,
+  type MediaStat,
+  type MediaStorage,
+} from "../../media/storage.ts";
 import { type MediaResponsePlan, planMediaResponse } from "./media-response.ts";
 import { sendFileRange } from "./send-file.ts";
 
@@ -13,6 +18,14 @@ export interface ServeMediaOptions {
    * null (or a key failing `isValidMediaKey`) answers 404.
    */
   readonly keyFromRequest: (c: Context) => string | null | undefined;
+  /**
+   * Asked only when the key is not in storage: another stored key holding
+   * the same bytes (an alias), or null for 404. Keeps the common case free
+   * of anything but the storage lookup.
+   */
+  readonly resolveMissing?: (key: string) => Promise<string | null>;
+  /** Serve as a download named by this (`Content-Disposition: attachment`). */
+  readonly download?: (c: Context) => string;
 }
 
 const CORS_PREFLIGHT = {
@@ -43,10 +56,9 @@ export function serveMedia(storage: MediaStorage, options: ServeMediaOptions): H
     if (method !== "GET" && method !== "HEAD") {
       return new Response(null, { status: 405, headers: { allow: "GET, HEAD, OPTIONS" } });
     }
-    const key = options.keyFromRequest(c);
-    const file = key && isValidMediaKey(key) ? await storage.stat(key) : null;
-    if (!key || !file)
-      return new Response("Not found\n", { status: 404, headers: NOT_FOUND_HEADERS });
+    const found = await locate(storage, options, options.keyFromRequest(c));
+    if (!found) return new Response("Not found\n", { status: 404, headers: NOT_FOUND_HEADERS });
+    const { key, file } = found;
 
     const plan = planMediaResponse(key, file, {
       range: c.req.header("range"),
@@ -54,6 +66,10 @@ export function serveMedia(storage: MediaStorage, options: ServeMediaOptions): H
       ifModifiedSince: c.req.header("if-modified-since"),
       ifRange: c.req.header("if-range"),
     });
+    if (options.download) {
+      // The name comes from a validated key pattern: no quote or control character.
+      plan.headers["content-disposition"] = `attachment; filename="${options.download(c)}"`;
+    }
     if (method === "HEAD" || !plan.range) {
       return new Response(null, { status: plan.status, headers: plan.headers });
     }
@@ -65,6 +81,20 @@ export function serveMedia(storage: MediaStorage, options: ServeMediaOptions): H
       headers: plan.headers,
     });
   };
+}
+
+async function locate(
+  storage: MediaStorage,
+  options: ServeMediaOptions,
+  requested: string | null | undefined,
+): Promise<{ key: string; file: MediaStat } | null> {
+  if (!requested || !isValidMediaKey(requested)) return null;
+  const file = await storage.stat(requested);
+  if (file) return { key: requested, file };
+  const alias = await options.resolveMissing?.(requested);
+  if (!alias || !isValidMediaKey(alias)) return null;
+  const aliased = await storage.stat(alias);
+  return aliased ? { key: alias, file: aliased } : null;
 }
 
 /**

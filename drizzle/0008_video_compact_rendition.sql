@@ -1,0 +1,1 @@
+ALTER TABLE "support_videos" ADD COLUMN "compact_rendition" jsonb;
