@@ -20,7 +20,7 @@ const BOOLEAN_FLAGS = new Set([
   "reject-reports",
   "exclude",
 ]);
-const io: CliIo = { out: (line) => console.log(line) };
+const io: CliIo = { out: (line) => console.log(line), note: (line) => console.error(line) };
 
 async function runServer(config: Config, role: ProcessRole): Promise<void> {
   const logger = getLogger(["haven"]);
