@@ -39,7 +39,8 @@ export async function setupLogging(level: LogLevel, options: { sink?: Sink } = {
 /**
  * The console formatter prints every value with `%o`, so strings come out
  * quoted ('GET' '/healthz'); text values are written into the line as text
- * instead (the formatter still strips control sequences from it).
+ * instead (the formatter still strips control sequences from it), with any
+ * `%` escaped so that a path like `/a%sb` cannot shift the values after it.
  */
 function plainStrings(sink: Sink): Sink {
   return (record: LogRecord) => {
@@ -47,8 +48,10 @@ function plainStrings(sink: Sink): Sink {
     for (let i = 1; i < record.message.length; i += 2) {
       const value = record.message[i];
       const next = record.message[i + 1] ?? "";
-      if (typeof value === "string") message.push(`${message.pop()}${value}${next}`);
-      else message.push(value, next);
+      // `%` doubled: the formatter hands the line to console.log as a format string.
+      if (typeof value === "string") {
+        message.push(`${message.pop()}${value.replaceAll("%", "%%")}${next}`);
+      } else message.push(value, next);
     }
     sink({ ...record, message });
   };
