@@ -111,6 +111,20 @@ describe("LOG_LEVEL=debug", () => {
     expect(loud()).toEqual([]);
   });
 
+  test("a malformed body: info line with the reason", async () => {
+    const res = await httpRequest({
+      method: "POST",
+      url: inbox(),
+      body: "{not json",
+      headers: { "Content-Type": "application/activity+json" },
+    });
+    expect(res.status).toBe(400);
+    expect(refusals().map((r) => [r.level, r.properties.reason])).toEqual([
+      ["info", "body is not valid JSON"],
+    ]);
+    expect(loud()).toEqual([]);
+  });
+
   test("a signature that does not verify: info line naming the key and why", async () => {
     // mallory's key under alice's keyId.
     const res = await mastodon.send("alice", inbox(), follow(alice, channel()), {
