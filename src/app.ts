@@ -58,6 +58,7 @@ import { uploadRoutes } from "./http/api/uploads.routes.ts";
 import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { mediaRoutes } from "./http/media/media-routes.ts";
+import { requestLog } from "./http/request-log.ts";
 import { webRoutes } from "./http/web/pages.tsx";
 import { watchRoutes } from "./http/web/watch.tsx";
 import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
@@ -312,6 +313,7 @@ function setResponseHeader(c: Context, name: string, value: string): void {
 /** The web process: HTTP API, web pages and the ActivityPub endpoints. */
 export function createApp(deps: Deps): Hono {
   const app = new Hono();
+  app.use("*", requestLog());
   app.use("*", async (c, next) => {
     await next();
     setResponseHeader(c, "X-Content-Type-Options", "nosniff");
@@ -352,8 +354,12 @@ export function createApp(deps: Deps): Hono {
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),
   );
-  app.onError((e, c) => {
-    console.error(e);
+  app.onError((error, c) => {
+    getLogger(["haven", "http"]).error("{method} {path} failed: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      error,
+    });
     return c.json({ error: "Internal server error" }, 500);
   });
   return app;

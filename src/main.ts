@@ -8,6 +8,7 @@ import { type CliIo, channelCommand, tokenCreate, USAGE, userCommand } from "./c
 import { domainBlockCommand } from "./cli/domain-block.ts";
 import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
 import { EmbeddedDatabaseBusyError, openDatabase } from "./db/client.ts";
+import { HTTP_SERVER_OPTIONS } from "./http/server.ts";
 import { setupLogging } from "./logging.ts";
 
 const BOOLEAN_FLAGS = new Set([
@@ -20,7 +21,7 @@ const BOOLEAN_FLAGS = new Set([
   "reject-reports",
   "exclude",
 ]);
-const io: CliIo = { out: (line) => console.log(line) };
+const io: CliIo = { out: (line) => console.log(line), note: (line) => console.error(line) };
 
 async function runServer(config: Config, role: ProcessRole): Promise<void> {
   const logger = getLogger(["haven"]);
@@ -41,10 +42,12 @@ async function runServer(config: Config, role: ProcessRole): Promise<void> {
   const controller = new AbortController();
   // A worker-only process answers only /healthz (for the container health check).
   const app = role === "worker" ? createHealthApp(deps) : createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
-  // Node cuts requests off after 5 minutes by default; a large upload on a
-  // slow connection needs longer (resumable uploads avoid the issue entirely).
-  if ("requestTimeout" in server) server.requestTimeout = 60 * 60 * 1000;
+  const server = serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    serverOptions: HTTP_SERVER_OPTIONS,
+  });
   logger.info("Haven ({role}) listening on {host}:{port}, public URL {url}", {
     role,
     host: config.host,

@@ -208,7 +208,8 @@ export class Deliveries {
       attempts: message.attempt,
     });
     if (policy === null) {
-      logger.error("Gave up {activityId} to {inbox} after {attempts} attempts: {failure}", {
+      // As the other give-ups: the remote's problem, nothing for this operator to fix.
+      logger.warn("Gave up {activityId} to {inbox} after {attempts} attempts: {failure}", {
         ...context,
         attempts: message.attempt + 1,
       });

@@ -65,6 +65,21 @@ export async function verifyToken(
   settings: TokenSettings,
   token: string,
 ): Promise<Principal | null> {
+  const checked = await checkToken(db, settings, token);
+  return "principal" in checked ? checked.principal : null;
+}
+
+/** Why a token is refused, in words its holder can act on. */
+export type TokenProblem = { problem: string };
+
+const INVALID = { problem: "The access token is invalid" };
+
+/** `verifyToken`, saying why when it refuses. */
+export async function checkToken(
+  db: Db,
+  settings: TokenSettings,
+  token: string,
+): Promise<{ principal: Principal } | TokenProblem> {
   let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
   try {
     ({ payload } = await jwtVerify(token, settings.key, {
@@ -74,7 +89,7 @@ export async function verifyToken(
       requiredClaims: ["sub", "jti", "iat", "exp"],
     }));
   } catch (e) {
-    if (e instanceof errors.JOSEError || e instanceof TypeError) return null;
+    if (e instanceof errors.JOSEError || e instanceof TypeError) return explain(e, settings);
     throw e;
   }
   const [row] = await db
@@ -83,12 +98,33 @@ export async function verifyToken(
     .innerJoin(accounts, eq(accounts.id, apiTokens.accountId))
     .where(and(eq(apiTokens.id, String(payload.jti)), isNull(apiTokens.revokedAt)))
     .limit(1);
-  if (!row || row.account.id !== payload.sub) return null;
-  if (row.token.expiresAt.getTime() <= Date.now()) return null;
+  if (!row || row.account.id !== payload.sub) return INVALID;
+  if (row.token.expiresAt.getTime() <= Date.now()) return EXPIRED;
   // The row's creation time (not the JWT's second-precision iat) decides:
   // a token made before the last password change is revoked.
-  if (row.token.createdAt.getTime() < row.account.passwordChangedAt.getTime()) return null;
-  return { account: row.account, tokenId: row.token.id, scopes: row.token.scopes };
+  if (row.token.createdAt.getTime() < row.account.passwordChangedAt.getTime()) return INVALID;
+  return { principal: { account: row.account, tokenId: row.token.id, scopes: row.token.scopes } };
+}
+
+const EXPIRED = { problem: "The access token has expired: log in again or create a new one" };
+
+/**
+ * jose checks the signature before any claim, so a claim error means the
+ * token is one this server's key made and its claims can be named. The usual
+ * case: `haven token create` run before PUBLIC_URL was set signs for
+ * http://localhost:PORT, and the server started with PUBLIC_URL refuses it.
+ */
+function explain(e: unknown, settings: TokenSettings): TokenProblem {
+  if (e instanceof errors.JWTExpired) return EXPIRED;
+  if (e instanceof errors.JWTClaimValidationFailed && e.claim === "iss") {
+    const issuer = typeof e.payload.iss === "string" ? e.payload.iss : "another server";
+    return {
+      problem:
+        `The access token was made for ${issuer}, not for ${settings.issuer} (PUBLIC_URL): ` +
+        "create a new one with `haven token create USERNAME` where PUBLIC_URL is set as this server's, or log in again",
+    };
+  }
+  return INVALID;
 }
 
 export async function revokeToken(db: Db, tokenId: string): Promise<void> {

@@ -14,6 +14,8 @@ import { flagString, type ParsedArgs, readStdin, UsageError } from "./args.ts";
 
 export interface CliIo {
   out(line: string): void;
+  /** Advice for the operator (stderr), kept out of output that scripts capture. */
+  note?(line: string): void;
 }
 
 export const USAGE = `Usage: haven <command>
@@ -99,6 +101,12 @@ export async function tokenCreate(
     ttlSeconds: CLI_TOKEN_TTL_SECONDS,
   });
   io.out(token.accessToken);
+  // A server refuses tokens made for another PUBLIC_URL (e.g. the default,
+  // when the variable was not set yet here): say which one this is for.
+  const unset = /^(localhost|127\.|\[::1\])/.test(config.publicUrl.host)
+    ? "; set PUBLIC_URL first if the server has a public address"
+    : "";
+  io.note?.(`This token works with the server at ${config.publicUrl.origin} (PUBLIC_URL)${unset}.`);
   return 0;
 }
 

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import {
+  checkToken,
   hasScope,
   type Principal,
   type TokenSettings,
-  verifyToken,
 } from "../accounts/token.service.ts";
 import type { Db } from "../db/client.ts";
 import { errorResponse } from "./errors.ts";
@@ -28,11 +28,12 @@ export function requireAuth(
       c.header("WWW-Authenticate", 'Bearer realm="haven"');
       return errorResponse(c, 401, "The access token is missing");
     }
-    const principal = await verifyToken(db, tokens, token);
-    if (!principal) {
+    const checked = await checkToken(db, tokens, token);
+    if (!("principal" in checked)) {
       c.header("WWW-Authenticate", 'Bearer realm="haven", error="invalid_token"');
-      return errorResponse(c, 401, "The access token is invalid");
+      return errorResponse(c, 401, checked.problem);
     }
+    const principal = checked.principal;
     if (scope && !hasScope(principal, scope)) {
       return errorResponse(c, 403, "This action is outside the authorized scopes");
     }

@@ -7,6 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { findAccountByUsername } from "../../src/accounts/account.service.ts";
+import { issueToken } from "../../src/accounts/token.service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
 import { makeTestVideo } from "../support/media-fixtures.ts";
@@ -160,6 +162,41 @@ describe("admin accounts API", () => {
     for (const id of ["00000000-0000-4000-8000-000000000000", "nope"]) {
       expect((await api(`/api/v1/admin/accounts/${id}`, { token: admin })).status).toBe(404);
     }
+  });
+});
+
+describe("a refused token says why", () => {
+  const me = () => api("/api/v1/admin/accounts", { token: issued });
+  let issued = "";
+  const issue = async (tokens: { key: Uint8Array; issuer: string }, ttlSeconds = 600) => {
+    const account = await findAccountByUsername(t.database.db, "ada");
+    issued = (await issueToken(t.database.db, tokens, account!, { name: "t", ttlSeconds }))
+      .accessToken;
+  };
+
+  test("made for another PUBLIC_URL (token create before PUBLIC_URL was set)", async () => {
+    await issue({ key: haven.deps.tokens.key, issuer: "http://localhost:3000" });
+    const res = await me();
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toBe(
+      `The access token was made for http://localhost:3000, not for ${haven.origin} (PUBLIC_URL): ` +
+        "create a new one with `haven token create USERNAME` where PUBLIC_URL is set as this server's, or log in again",
+    );
+  });
+
+  test("expired", async () => {
+    await issue(haven.deps.tokens, -60);
+    const res = await me();
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toMatch(/^The access token has expired/);
+  });
+
+  test("signed with another key: nothing it claims is repeated", async () => {
+    const key = new TextEncoder().encode("another server's key, 32 bytes long");
+    await issue({ key, issuer: "http://attacker.example" });
+    const res = await me();
+    expect(res.status).toBe(401);
+    expect((await res.json()).error).toBe("The access token is invalid");
   });
 });
 

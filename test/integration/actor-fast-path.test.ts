@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { localActors } from "../../src/db/schema/accounts.ts";
+import { HTTP_SERVER_OPTIONS } from "../../src/http/server.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
 
@@ -22,7 +23,9 @@ const BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8
 beforeAll(async () => {
   t = await createTestDatabase();
   haven = await startHaven(t.database, { workers: false });
+  // The same server settings as Haven's (its Keep-Alive header is compared too).
   const server = createServer(
+    HTTP_SERVER_OPTIONS,
     getRequestListener(createApp({ ...haven.deps, actorFastPath: null }).fetch),
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

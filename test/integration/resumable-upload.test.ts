@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findAccountById } from "../../src/accounts/account.service.ts";
 import { issueToken } from "../../src/accounts/token.service.ts";
+import { MEDIA_QUEUE } from "../../src/app.ts";
 import { queryRows } from "../../src/db/client.ts";
 import { cleanExpiredUploads } from "../../src/uploads/upload.service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/db.ts";
@@ -107,6 +108,27 @@ async function rowCount(): Promise<number> {
 }
 
 const stagedUploads = () => readdirSync(join(dataDir, "staging")).filter((f) => f.endsWith(".tus"));
+/**
+ * A finished upload's staged file belongs to its video's processing job,
+ * which removes it after the video is published (or has failed), some time
+ * after the last PATCH was answered. Tests that look at the whole staging
+ * directory wait for every such job first: earlier tests finish uploads
+ * without waiting for their videos.
+ */
+async function mediaJobsDone(): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const [row] = await queryRows<{ n: number }>(
+          t.database.db,
+          sql`SELECT count(*)::int AS n FROM fedify_messages WHERE queue = ${MEDIA_QUEUE}`,
+        );
+        return row!.n;
+      },
+      { timeout: 50_000, interval: 50 },
+    )
+    .toBe(0);
+}
 const stagedPathOf = async (path: string) => {
   const id = path.split("/").at(-1)!;
   const [row] = await queryRows<{ staged_path: string }>(
@@ -232,7 +254,8 @@ describe("tus 1.0.0", () => {
       tags: ["dbt", "calm"],
       duration: 1,
     });
-    // The processing job consumed the staged file.
+    // The processing job consumed the staged file (just after publishing the video).
+    await mediaJobsDone();
     expect(stagedUploads()).toEqual([]);
     // The finished upload takes no more bytes.
     expect((await patch(path, video.length, new Uint8Array(1))).status).toBe(409);
@@ -358,17 +381,25 @@ describe("tus 1.0.0", () => {
     const before = await rowCount();
     const html = Buffer.from(`<!doctype html><script>alert(1)</script>${" ".repeat(5000)}`);
     const path = await create(html.length);
+    const staged = (await stagedPathOf(path))!;
     const res = await patch(path, 0, html);
     expect(res.status).toBe(415);
+    // Removed before the answer, not some time after it.
+    expect(existsSync(staged)).toBe(false);
     expect((await head(path)).status).toBe(404);
     expect(await rowCount()).toBe(before);
 
     // Sniffed across chunks too: 100 harmless bytes first, the verdict when the head is complete.
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(8000)]);
     const split = await create(elf.length);
+    const splitStaged = (await stagedPathOf(split))!;
     expect((await patch(split, 0, elf.subarray(0, 100))).status).toBe(204);
     expect((await patch(split, 100, elf.subarray(100))).status).toBe(415);
+    expect(existsSync(splitStaged)).toBe(false);
     expect(await rowCount()).toBe(before);
+    // Nothing else is left behind either: once the videos of earlier tests'
+    // finished uploads are processed, only unfinished uploads have a file.
+    await mediaJobsDone();
     const open = await queryRows<{ staged_path: string }>(
       t.database.db,
       sql`SELECT staged_path FROM resumable_uploads WHERE upload_offset < upload_length`,
@@ -413,6 +444,7 @@ describe("tus 1.0.0", () => {
     expect(existsSync(staged)).toBe(false);
     expect((await head(path)).status).toBe(404);
     expect(await rowCount()).toBe(0);
+    await mediaJobsDone();
     expect(stagedUploads()).toEqual([]);
   });
 });

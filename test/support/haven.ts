@@ -10,6 +10,7 @@ import { issueToken } from "../../src/accounts/token.service.ts";
 import { createApp, createDeps, type Deps, type DepsOverrides, runWorkers } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/client.ts";
+import { HTTP_SERVER_OPTIONS } from "../../src/http/server.ts";
 
 export interface TestHaven {
   origin: string;
@@ -40,7 +41,7 @@ export async function startHaven(
     workers?: boolean;
   } = {},
 ): Promise<TestHaven> {
-  const server: Server = createServer();
+  const server: Server = createServer(HTTP_SERVER_OPTIONS);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const dataDir = mkdtempSync(join(tmpdir(), "haven-test-"));
