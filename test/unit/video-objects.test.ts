@@ -8,7 +8,7 @@ import {
   noteContentHtml,
 } from "../../federation/objects/video-note.ts";
 import { pickNodeInfoLink } from "../../federation/videos/instance-software.ts";
-import { normalizeTags, type VideoFace } from "../../federation/videos/video-face.ts";
+import { normalizeTags } from "../../federation/videos/video-face.ts";
 import { renderMarkdown } from "../../src/videos/markdown.ts";
 import { peertubeVideoProblems } from "../support/peertube-video-check.ts";
 import { FACE_ORIGIN, FACE_UUID, videoFace } from "../support/video-face-fixture.ts";
