@@ -3,7 +3,12 @@ import { getDocumentLoader } from "@fedify/vocab-runtime";
 import { canonicalShape } from "../objects/canonical-shape.ts";
 import { withAttachmentBlurhash } from "../objects/note-blurhash.ts";
 import { buildVideoNote } from "../objects/video-note.ts";
-import { createNoteActivity, updateNoteActivity } from "./video-activities.ts";
+import {
+  createNoteActivity,
+  type DeletedVideoUrls,
+  deleteNoteActivity,
+  updateNoteActivity,
+} from "./video-activities.ts";
 import type { VideoFace } from "./video-face.ts";
 
 type Json = Record<string, unknown>;
@@ -27,6 +32,11 @@ export async function createNoteJson(face: VideoFace): Promise<Json> {
 
 export async function updateNoteJson(face: VideoFace, eventId: string): Promise<Json> {
   return finish(await updateNoteActivity(face, eventId).toJsonLd(JSON_LD), face);
+}
+
+/** The Note's takedown: nothing to add, only the canonical shape. */
+export async function deleteNoteJson(urls: DeletedVideoUrls, eventId: string): Promise<Json> {
+  return canonicalShape((await deleteNoteActivity(urls, eventId).toJsonLd(JSON_LD)) as Json);
 }
 
 function finish(compacted: unknown, face: VideoFace): Json {

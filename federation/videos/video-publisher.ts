@@ -2,7 +2,10 @@ import type { Context, Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { findActorById, type LocalActor } from "../../src/actors/actor.service.ts";
 import type { OutboundEvent } from "../../src/events/outbound.ts";
-import { listFollowerRecipients } from "../../src/follows/follower-recipients.ts";
+import {
+  type FollowerRecipient,
+  listFollowerRecipients,
+} from "../../src/follows/follower-recipients.ts";
 import type { SafeFetch } from "../../src/net/safe-fetch.ts";
 import type { VideoMetadata } from "../../src/videos/video-metadata.ts";
 import type { HavenContext } from "../context.ts";
@@ -10,11 +13,10 @@ import type { Deliveries } from "../outbound/deliveries.ts";
 import type { OutboundHandler } from "../outbound/publisher.ts";
 import { TO_FOLLOWERS } from "../outbound/send-options.ts";
 import { InstanceSoftwareResolver } from "./instance-software.ts";
-import { createNoteJson, updateNoteJson } from "./note-documents.ts";
+import { createNoteJson, deleteNoteJson, updateNoteJson } from "./note-documents.ts";
 import {
   announceVideoActivity,
   type DeletedVideoUrls,
-  deleteNoteActivity,
   deleteVideoActivity,
   updateVideoActivityJson,
 } from "./video-activities.ts";
@@ -70,8 +72,8 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
       return;
     }
     const { face, channel } = loaded;
-    await sendNote(ctx, channel, await createNoteJson(face));
     const peertube = await peertubeFollowers(db, software, channel.id);
+    await sendNote(ctx, channel, await createNoteJson(face), peertube);
     if (peertube.length > 0) {
       await ctx.sendActivity(
         { identifier: channel.handle },
@@ -92,11 +94,11 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
     // Each face is updated only when something it shows changed: Mastodon marks
     // a post "edited" on every Update{Note}, and the Note does not carry the
     // comment policy (PeerTube's Video does, as `commentsPolicy`).
-    if (changed === null || changed.some((field) => NOTE_FIELDS.has(field))) {
-      await sendNote(ctx, channel, await updateNoteJson(face, eventId));
-    }
     if (changed !== null && changed.length === 0) return;
     const peertube = await peertubeFollowers(db, software, channel.id);
+    if (changed === null || changed.some((field) => NOTE_FIELDS.has(field))) {
+      await sendNote(ctx, channel, await updateNoteJson(face, eventId), peertube);
+    }
     if (peertube.length === 0) return;
     const activity = updateVideoActivityJson(face, eventId);
     await deliveries.enqueue(
@@ -112,16 +114,23 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
   };
 
   /**
-   * The Note's Create or Update to every follower the policy allows, shared
-   * inboxes coalesced, posted as built (note-documents.ts): Fedify would
-   * re-serialise it and lose the attachment's `blurhash`.
+   * The Note's Create, Update or Delete to every follower the policy allows,
+   * shared inboxes coalesced, posted as built (note-documents.ts): Fedify
+   * would re-serialise it and lose the attachment's `blurhash`. Not to
+   * PeerTube followers: PeerTube drops a Note that answers nothing of its
+   * own (its log: "Receiving inbox requests for 0 activities"); they get the
+   * Video face instead.
    */
   const sendNote = async (
     ctx: Context<HavenContext>,
     channel: LocalActor,
     activity: Record<string, unknown>,
+    peertube: readonly FollowerRecipient[],
   ): Promise<void> => {
-    const followers = await listFollowerRecipients(db, channel.id);
+    const skip = new Set(peertube.map((f) => f.iri));
+    const followers = (await listFollowerRecipients(db, channel.id)).filter(
+      (f) => !skip.has(f.iri),
+    );
     const decisions = await Promise.all(
       followers.map((f) => contextData.moderation.decideForActor(f.iri)),
     );
@@ -154,14 +163,9 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
       channelFollowers: ctx.getFollowersUri(channel.handle),
       owner: ctx.getActorUri(owner?.handle ?? channel.handle),
     };
-    await ctx.sendActivity(
-      { identifier: channel.handle },
-      "followers",
-      deleteNoteActivity(urls, eventId),
-      TO_FOLLOWERS,
-    );
-    if (!owner) return;
     const peertube = await peertubeFollowers(db, software, channel.id);
+    await sendNote(ctx, channel, await deleteNoteJson(urls, eventId), peertube);
+    if (!owner) return;
     if (peertube.length > 0) {
       await ctx.sendActivity(
         { identifier: owner.handle },

@@ -130,8 +130,9 @@ describe("an edit", () => {
     expect(JSON.stringify(videoUpdate.body?.["@context"])).toContain("pt:commentsPolicy");
   });
 
-  test("Mastodon gets no Update{Video}", () => {
+  test("Mastodon gets no Update{Video}; PeerTube no Update{Note}", () => {
     expect(mastodon.deliveries.filter((d) => objectOf(d)?.type === "Video")).toEqual([]);
+    expect(peertube.deliveries.filter((d) => objectOf(d)?.type === "Note")).toEqual([]);
   });
 
   test("PeerTube keeps the Update{Video} (arrays where its validators need them)", () => {
