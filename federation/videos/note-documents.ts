@@ -1,4 +1,3 @@
-import { Create, Note } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import { canonicalShape } from "../objects/canonical-shape.ts";
 import { withAttachmentBlurhash } from "../objects/note-blurhash.ts";
@@ -41,43 +40,4 @@ export async function deleteNoteJson(urls: DeletedVideoUrls, eventId: string): P
 
 function finish(compacted: unknown, face: VideoFace): Json {
   return withAttachmentBlurhash(canonicalShape(compacted as Json), face);
-}
-
-/**
- * Fedify objects for the dispatchers, made from that JSON: an object made by
- * `fromJsonLd` is served verbatim (extension terms kept). JSON-LD expansion
- * is costly, so each is cached per video version (bounded).
- */
-export class NoteDocumentCache {
-  readonly #entries = new Map<string, Promise<Note | Create>>();
-
-  constructor(private readonly maxEntries = 2_000) {}
-
-  note(face: VideoFace): Promise<Note> {
-    return this.#get(`note:${face.uuid}:${face.updated.getTime()}`, async () =>
-      Note.fromJsonLd(await noteJson(face), { documentLoader: loader, contextLoader: loader }),
-    ) as Promise<Note>;
-  }
-
-  create(face: VideoFace): Promise<Create> {
-    return this.#get(`create:${face.uuid}:${face.updated.getTime()}`, async () =>
-      Create.fromJsonLd(await createNoteJson(face), {
-        documentLoader: loader,
-        contextLoader: loader,
-      }),
-    ) as Promise<Create>;
-  }
-
-  #get(key: string, make: () => Promise<Note | Create>): Promise<Note | Create> {
-    const hit = this.#entries.get(key);
-    if (hit) return hit;
-    const made = make();
-    made.catch(() => this.#entries.delete(key));
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    this.#entries.set(key, made);
-    return made;
-  }
 }

@@ -1,41 +1,10 @@
 import type { Federation } from "@fedify/fedify";
 import { Announce, Create, Note, Tombstone, Video } from "@fedify/vocab";
-import { getDocumentLoader } from "@fedify/vocab-runtime";
 import type { HavenContext } from "../context.ts";
-import { buildPeerTubeVideoJson } from "../objects/peertube-video.ts";
 import { toInstant } from "../objects/video-note.ts";
-import { NoteDocumentCache } from "./note-documents.ts";
+import { createDocuments, noteDocuments, videoDocuments } from "./face-documents.ts";
 import { announceVideoActivity } from "./video-activities.ts";
-import { loadVideo, noteUri, type VideoFace, videoUri } from "./video-face.ts";
-
-/**
- * `Video.fromJsonLd` expands the JSON-LD (costly) and is then served
- * verbatim, so the object is cached per video version. Bounded; a version
- * is the update time plus the view count, both part of the JSON.
- */
-export class VideoObjectCache {
-  readonly #entries = new Map<string, { version: string; object: Promise<Video> }>();
-  readonly #loader = getDocumentLoader();
-
-  constructor(private readonly maxEntries = 2_000) {}
-
-  get(face: VideoFace): Promise<Video> {
-    const version = `${face.updated.getTime()}:${face.views}`;
-    const hit = this.#entries.get(face.uuid);
-    if (hit && hit.version === version) return hit.object;
-    const object = Video.fromJsonLd(buildPeerTubeVideoJson(face), {
-      documentLoader: this.#loader,
-      contextLoader: this.#loader,
-    });
-    object.catch(() => this.#entries.delete(face.uuid));
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    this.#entries.set(face.uuid, { version, object });
-    return object;
-  }
-}
+import { loadVideo, noteUri, videoUri } from "./video-face.ts";
 
 /**
  * The two faces of a video as object dispatchers: the Note at
@@ -46,8 +15,9 @@ export class VideoObjectCache {
  */
 export function registerVideoObjects(
   federation: Federation<HavenContext>,
-  cache = new VideoObjectCache(),
-  notes = new NoteDocumentCache(),
+  videos = videoDocuments(),
+  notes = noteDocuments(),
+  creates = createDocuments(),
 ): void {
   federation.setObjectDispatcher(Note, "/notes/{id}", async (ctx, values) => {
     const loaded = await loadVideo(ctx, values.id);
@@ -55,7 +25,7 @@ export function registerVideoObjects(
     if (loaded.status === "deleted") {
       return gone<Note>(noteUri(ctx, loaded.uuid), loaded.deletedAt);
     }
-    return notes.note(loaded.face);
+    return notes.get(loaded.face);
   });
 
   federation.setObjectDispatcher(Video, "/videos/{id}", async (ctx, values) => {
@@ -64,7 +34,7 @@ export function registerVideoObjects(
     if (loaded.status === "deleted") {
       return gone<Video>(videoUri(ctx, loaded.uuid), loaded.deletedAt);
     }
-    return cache.get(loaded.face);
+    return videos.get(loaded.face);
   });
 
   // The ids of the activities that carried a video (in the outbox and as
@@ -75,7 +45,7 @@ export function registerVideoObjects(
     if (loaded.status === "deleted") {
       return gone<Create>(ctx.getObjectUri(Create, values), loaded.deletedAt);
     }
-    return notes.create(loaded.face);
+    return creates.get(loaded.face);
   });
 
   federation.setObjectDispatcher(
