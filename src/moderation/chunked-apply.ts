@@ -3,6 +3,7 @@ import type { ModerationResult } from "./errors.ts";
 import { applyPlan, type ClaimOp, type Plan, planChanges } from "./planner.ts";
 import { loadPartialSnapshot } from "./snapshot.ts";
 import { bumpModerationVersion, readModerationVersion, withModerationLock } from "./state.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 /**
  * Claim operations per transaction. On embedded PGlite a transaction holds
@@ -23,9 +24,12 @@ export interface ChunkHooks {
   readonly undone?: () => Promise<void>;
   /** The policy version the operations were planned against. */
   readonly version: number;
+  /**
+   * The operations' plan against the snapshot at `version`: a chunk that
+   * finds the version unchanged writes its slice without reading anything.
+   */
+  readonly plan?: Plan;
 }
-
-const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Applies claim operations in transactions of `chunkSize`, each planning
@@ -53,13 +57,16 @@ export async function applyInChunks(
           const ok = await hooks.first(tx);
           if (!ok.ok) return ok;
         }
-        const plan = await writeChunk(tx, chunk);
+        const plan =
+          hooks.plan && (await readModerationVersion(tx)) === hooks.version
+            ? await writeSlice(tx, slice(hooks.plan, chunk))
+            : await writeChunk(tx, chunk);
         if (i === chunks.length - 1) await hooks.last(tx);
         return { ok: true, value: plan };
       });
       if (!result.ok) return result;
       plans.push(result.value);
-      if (i < chunks.length - 1) await yieldToOthers();
+      if (i < chunks.length - 1) await yieldToEventLoop();
     }
   } catch (error) {
     if (plans.length > 0) {
@@ -76,6 +83,20 @@ async function writeChunk(tx: Db, ops: readonly ClaimOp[]): Promise<Plan> {
   const plan = planChanges(await loadPartialSnapshot(tx, domains), ops);
   await applyPlan(tx, plan);
   return plan;
+}
+
+async function writeSlice(tx: Db, plan: Plan): Promise<Plan> {
+  await applyPlan(tx, plan);
+  return plan;
+}
+
+/** The part of `plan` about the domains `ops` name (an import plans nothing else). */
+function slice(plan: Plan, ops: readonly ClaimOp[]): Plan {
+  const domains = new Set(ops.map((op) => (op.op === "put" ? op.claim.domain : op.domain)));
+  return {
+    claimChanges: plan.claimChanges.filter((c) => domains.has(c.domain)),
+    effectiveChanges: plan.effectiveChanges.filter((c) => domains.has(c.domain)),
+  };
 }
 
 /** Puts every claim the committed chunks touched back as it was. */
@@ -95,7 +116,7 @@ async function undo(db: Db, plans: readonly Plan[], size: number, version: numbe
   }
   for (let i = 0; i < inverse.length; i += size) {
     await withModerationLock(db, (tx) => writeChunk(tx, inverse.slice(i, i + size)));
-    await yieldToOthers();
+    await yieldToEventLoop();
   }
   // Policy caches reload only when the version moves. If another change
   // moved it while the chunks were in place, a cache may hold them: the

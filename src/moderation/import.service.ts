@@ -14,13 +14,15 @@ import { applyInChunks } from "./chunked-apply.ts";
 import { csvField } from "./csv.ts";
 import { normalizeDomain } from "./domain.ts";
 import { fail, type ModerationResult, success } from "./errors.ts";
+import { decodeOps, encodePayload, type StoredPayload } from "./import-payload.ts";
 import { type NeedsConfirmation, planImport } from "./import-plan.ts";
 import { checkListText } from "./list-text.ts";
-import { type ClaimOp, newlySuspended, planChanges } from "./planner.ts";
+import { newlySuspended, planChanges } from "./planner.ts";
 import { buildPreview, type ChangePreview } from "./preview.ts";
 import { loadSnapshotAt } from "./snapshot.ts";
 import { bumpModerationVersion, readModerationVersion } from "./state.ts";
 import type { ModerationActor } from "./types.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 export type { NeedsConfirmation } from "./import-plan.ts";
 
@@ -52,12 +54,6 @@ export interface ImportPreview {
   readonly needsConfirmation: NeedsConfirmation[];
 }
 
-interface StoredPayload {
-  mode: "merge" | "replace";
-  ops: ClaimOp[];
-  needsConfirmation?: NeedsConfirmation[];
-}
-
 /**
  * Parses an import (Mastodon CSV export, plain list, or Mastodon JSON) and
  * shows what it would change, storing it for `applyImport`. Nothing is
@@ -72,6 +68,7 @@ export async function previewImport(
   if (!isText.ok) return isText;
   const parsed = parseBlocklist(text);
   if (parsed.fatal) return fail("invalid", parsed.fatal);
+  await yieldToEventLoop();
   const mode = options.mode ?? "merge";
   const now = options.now ?? new Date();
   const note = `Imported${options.sourceName ? ` from ${options.sourceName}` : ""} on ${now.toISOString().slice(0, 10)}`;
@@ -83,18 +80,17 @@ export async function previewImport(
     version = await readModerationVersion(db);
     snapshot = await loadSnapshotAt(db, version);
   }
+  await yieldToEventLoop();
   const planned = planImport(snapshot, parsed.entries, mode, note);
+  await yieldToEventLoop();
   const changes = await buildPreview(db, snapshot, planned.plan);
+  await yieldToEventLoop();
   const token = randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + PREVIEW_TTL_MS);
   await db.delete(domainBlockImportPreviews).where(lt(domainBlockImportPreviews.expiresAt, now));
   await db.insert(domainBlockImportPreviews).values({
     token,
-    payload: {
-      mode,
-      ops: planned.ops,
-      needsConfirmation: planned.needsConfirmation,
-    } satisfies StoredPayload,
+    payload: encodePayload(mode, planned.ops, planned.needsConfirmation),
     stateVersion: version,
     createdByAccountId: options.accountId ?? null,
     expiresAt,
@@ -164,12 +160,17 @@ export async function applyImport(
   }
   // Planned outside the lock against the preview's own version; the first
   // chunk re-checks that version under the lock before anything is written.
+  await yieldToEventLoop();
   const snapshot = await loadSnapshotAt(db, row.stateVersion);
   if (snapshot === null) return fail("conflict", STALE);
-  const plan = planChanges(snapshot, payload.ops);
+  await yieldToEventLoop();
+  const ops = decodeOps(payload);
+  const plan = planChanges(snapshot, ops);
   const changes = await buildPreview(db, snapshot, plan);
-  const written = await applyInChunks(db, payload.ops, {
+  await yieldToEventLoop();
+  const written = await applyInChunks(db, ops, {
     version: row.stateVersion,
+    plan,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
     first: async (tx) => {
       if ((await readModerationVersion(tx)) !== row.stateVersion) return fail("conflict", STALE);

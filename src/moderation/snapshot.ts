@@ -10,6 +10,7 @@ import {
 import type { CombineContext, SubscriptionInfo } from "./combine.ts";
 import { getModerationSettings, type ModerationSettings, readModerationVersion } from "./state.ts";
 import type { Claim, DomainBlock, DomainBlockSource } from "./types.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 /**
  * Everything the planner needs, read at once inside the moderation lock:
@@ -27,7 +28,7 @@ export interface ModerationSnapshot {
 /**
  * Rows per page when reading whole tables: on embedded PGlite one query
  * runs on the main thread, and 50,000 rows at once stall every request for
- * over half a second.
+ * over half a second. Other work runs between pages.
  */
 export const PAGE_ROWS = 10_000;
 
@@ -38,9 +39,10 @@ export async function readPaged<R extends { id: number }>(
   const out: R[] = [];
   for (let afterId = 0; ; ) {
     const rows = await page(afterId, PAGE_ROWS);
-    out.push(...rows);
+    for (const row of rows) out.push(row);
     if (rows.length < PAGE_ROWS) return out;
     afterId = rows.at(-1)!.id;
+    await yieldToEventLoop();
   }
 }
 
