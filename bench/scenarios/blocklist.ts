@@ -55,7 +55,6 @@ async function round(b: Bench, t: Target, csv: string): Promise<RoundResult> {
   let started = now();
   const preview = await post(t, "/api/v1/admin/domain_blocks/import", csv, "text/csv");
   const previewS = (now() - started) / 1000;
-  log(`${t.label}: preview ${fmt(previewS)} s`);
   check(
     preview.changes.totals.new === ENTRIES && preview.errors.length === 0,
     `${t.label}: preview shows ${preview.changes.totals.new} new, ${preview.errors.length} errors`,
