@@ -1,4 +1,5 @@
 import "../src/temporal.ts";
+import { s9 } from "./scenarios/blocklist.ts";
 import { s1, s2, s3 } from "./scenarios/fanout.ts";
 import { type InboxCapacity, s4 } from "./scenarios/inbox.ts";
 import { s8 } from "./scenarios/isolation.ts";
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
       S6: () => s6(bench),
       S7: () => s7(bench),
       S8: () => s8(bench, capacity),
+      S9: () => s9(bench),
     };
     for (const id of options.only) {
       process.stderr.write(`${id} …\n`);

@@ -14,7 +14,7 @@ export interface HavenProcess {
 }
 
 export async function startHavenProcess(options: {
-  role: "web" | "worker";
+  role: "web" | "worker" | "all";
   port: number;
   env: Record<string, string>;
   logPath: string;

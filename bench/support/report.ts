@@ -51,11 +51,13 @@ export function formatRow(row: Row): string {
   const b = summarize(row.baseline).median;
   const r = summarize(row.ratios);
   const mark = row.pass ? "✓" : "✗";
+  // A scenario without a baseline (S9 has an absolute goal): ratio = Haven ÷ goal.
+  const none = row.baseline.length === 0;
   return [
     row.name.padEnd(25),
     `haven=${fmt(h)}${row.unit}`.padEnd(18),
-    `baseline=${fmt(b)}${row.unit}`.padEnd(21),
-    `ratio=${fmt(r.median)}`.padEnd(12),
+    (none ? "baseline=—" : `baseline=${fmt(b)}${row.unit}`).padEnd(21),
+    `${none ? "of goal" : "ratio"}=${fmt(r.median)}`.padEnd(12),
     `[${fmt(r.min)}–${fmt(r.max)}]`.padEnd(14),
     `goal=${row.goal} ${mark}`,
     ...(row.notes.length ? [` · ${row.notes.join(" · ")}`] : []),

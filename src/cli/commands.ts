@@ -37,8 +37,10 @@ export const USAGE = `Usage: haven <command>
                    [--obfuscate] [--as ADMIN]
   domain-block remove DOMAIN [--exclude] [--as ADMIN]
   domain-block list
-  domain-block import FILE|- [--mode merge|replace] [--apply] [--as ADMIN]
-                                     preview a blocklist; --apply (or --yes) applies it
+  domain-block import FILE|- [--mode merge|replace] [--apply] [--confirm DOMAIN]…
+                   [--as ADMIN]      preview a blocklist; --apply (or --yes) applies it;
+                                     entries blocking a TLD or public suffix (co.uk)
+                                     apply only when each is named with --confirm
   domain-block export                print the blocks as Mastodon's CSV
 `;
 

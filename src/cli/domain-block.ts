@@ -16,7 +16,8 @@ import {
   SYSTEM_ACTOR,
   unblockDomain,
 } from "../moderation/index.ts";
-import { flagString, type ParsedArgs, readStdin, UsageError } from "./args.ts";
+import { decodeListBytes } from "../moderation/list-text.ts";
+import { flagString, flagStrings, type ParsedArgs, readStdinBytes, UsageError } from "./args.ts";
 import type { CliIo } from "./commands.ts";
 
 /**
@@ -150,8 +151,13 @@ async function importList(
   if (mode !== "merge" && mode !== "replace") {
     throw new UsageError("--mode must be merge or replace");
   }
-  const text = file === "-" ? await readStdin() : await readFile(file, "utf8");
-  const preview = await previewImport(database.db, text, {
+  // Bytes, not "utf8": Node would turn a binary file into text with U+FFFD.
+  const text = decodeListBytes(file === "-" ? await readStdinBytes() : await readFile(file));
+  if (!text.ok) {
+    io.out(`error: ${text.error.message}`);
+    return 1;
+  }
+  const preview = await previewImport(database.db, text.value, {
     mode,
     sourceName: file === "-" ? "stdin" : file,
     ...(actor.kind === "account" ? { accountId: actor.accountId } : {}),
@@ -166,13 +172,22 @@ async function importList(
   for (const e of p.errors) io.out(`line ${e.line}: error: ${e.message}`);
   for (const d of p.duplicates) io.out(`line ${d.line}: duplicate: ${d.message}`);
   for (const o of p.obfuscated) io.out(`line ${o.line}: skipped obfuscated entry ${o.domain}`);
+  const confirm = flagStrings(args, "confirm").map((d) => d.toLowerCase());
+  for (const n of p.needsConfirmation) {
+    const given = confirm.includes(n.domain) ? "confirmed" : `needs --confirm ${n.domain}`;
+    io.out(`line ${n.line}: ${given}: ${n.reason}`);
+  }
   if (!args.flags.has("apply") && !args.flags.has("yes")) {
     io.out("nothing applied; run again with --apply to apply these changes");
     return 0;
   }
-  const applied = await applyImport(database.db, p.token, actor);
+  const applied = await applyImport(database.db, p.token, actor, { confirm });
   if (!applied.ok) {
     io.out(`error: ${applied.error.message}`);
+    const missing = applied.error.needsConfirmation ?? [];
+    if (missing.length > 0) {
+      io.out(`to apply, add: ${missing.map((m) => `--confirm ${m.domain}`).join(" ")}`);
+    }
     return 1;
   }
   const purged = await applyPolicyConsequences(database.db, applied.value, actor);

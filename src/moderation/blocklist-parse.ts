@@ -70,7 +70,9 @@ function sniffFormat(text: string, contentType: string | undefined): ListFormat 
   if (contentType?.toLowerCase().includes("json")) return "mastodon_json";
   const body = stripBom(text).trimStart();
   if (body.startsWith("[")) return "mastodon_json";
-  return findHeader(parseCsvRecords(body).slice(0, 1)) ? "mastodon_csv" : "plain";
+  // The header is the first line; parsing the whole file here would parse it twice.
+  const firstLine = body.slice(0, body.search(/[\r\n]|$/));
+  return findHeader(parseCsvRecords(firstLine)) ? "mastodon_csv" : "plain";
 }
 
 function headerName(field: string): string {

@@ -4,7 +4,8 @@ import { domainAllows } from "../db/schema/index.ts";
 import { recordAudit } from "./audit.ts";
 import { isSameOrSubdomain } from "./domain.ts";
 import { loadFollowerCounts } from "./impact.ts";
-import { purgeBlockedAccount, purgeSuspendedDomain, REMOTE_DATA_PURGERS } from "./purge.ts";
+import { purgeBlockedAccount, REMOTE_DATA_PURGERS } from "./purge.ts";
+import { purgeSuspendedDomains } from "./purge-batch.ts";
 import { getModerationSettings, withModerationLock } from "./state.ts";
 import type { ModerationActor } from "./types.ts";
 
@@ -26,11 +27,12 @@ export interface PurgedTarget {
 /**
  * What must follow any change of federation policy, for every caller (admin
  * API, CLI, subscription sync): data from each newly suspended domain and a
- * newly blocked account is purged, and in allowlist mode so is that of every
+ * newly blocked account is purged (the domains in one set-based pass and
+ * one audit entry), and in allowlist mode so is that of every
  * follower domain that is not allowed — switching the mode on, or removing an
  * allow while it is on, cuts those followers the way a suspension would.
- * Each purge is audited by itself. Safe to call again: purging twice finds
- * nothing the second time.
+ * Each purge is audited (one entry for all the domains of one change). Safe
+ * to call again: purging twice finds nothing the second time.
  */
 export async function applyPolicyConsequences(
   db: Db,
@@ -38,10 +40,9 @@ export async function applyPolicyConsequences(
   actor: ModerationActor,
 ): Promise<PurgedTarget[]> {
   const purged: PurgedTarget[] = [];
-  for (const domain of new Set(change.newlySuspended ?? [])) {
-    // Refused (not an error) when a later change already lifted the suspension.
-    const result = await purgeSuspendedDomain(db, domain, { actor });
-    if (result.ok) purged.push({ target: domain, reason: "suspended", ...result.value });
+  // All at once: an imported list can suspend tens of thousands of domains.
+  for (const p of await purgeSuspendedDomains(db, change.newlySuspended ?? [], { actor })) {
+    purged.push({ target: p.domain, reason: "suspended", removed: p.removed });
   }
   if (change.blockedAccount !== undefined) {
     const result = await purgeBlockedAccount(db, change.blockedAccount, { actor });
@@ -81,7 +82,7 @@ export async function purgeNotAllowlisted(db: Db, actor: ModerationActor): Promi
       const counts: Record<string, number> = {};
       for (const { iri } of actors) {
         for (const purger of REMOTE_DATA_PURGERS) {
-          const n = await purger.purge(tx, { kind: "actor", actorIri: iri });
+          const n = (await purger.purge(tx, { kind: "actor", actorIri: iri })).length;
           counts[purger.name] = (counts[purger.name] ?? 0) + n;
         }
       }

@@ -31,6 +31,14 @@ export function parseCsvRecords(input: string): CsvRecord[] {
         break;
       }
       const ch = text[i]!;
+      if (ch !== '"' && ch !== "," && ch !== "\r" && ch !== "\n") {
+        // Plain text up to the next special character, in one slice (50,000-line lists).
+        SPECIAL.lastIndex = i;
+        const next = SPECIAL.exec(text)?.index ?? n;
+        field += text.slice(i, next);
+        i = next;
+        continue;
+      }
       if (ch === '"' && field.trim() === "") {
         // Quoted field (spaces before the quote are tolerated).
         i++;
@@ -92,6 +100,8 @@ export function parseCsvRecords(input: string): CsvRecord[] {
   }
   return records.filter((r) => r.error !== undefined || !isBlank(r.fields));
 }
+
+const SPECIAL = /[",\r\n]/g;
 
 export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -6,17 +6,12 @@ import { coveringDomains, isSameOrSubdomain, normalizeDomain } from "./domain.ts
 import { fail, type ModerationResult, success } from "./errors.ts";
 import type { DomainBlockInput, DomainBlockPatch } from "./mastodon.ts";
 import { compareBySeverity } from "./mastodon.ts";
+import { refusingParent } from "./parent-rule.ts";
 import { applyPlan, newlySuspended, type Plan, planChanges } from "./planner.ts";
 import { buildPreview, type ChangePreview } from "./preview.ts";
 import { claimOf, loadSnapshot, type ModerationSnapshot } from "./snapshot.ts";
 import { bumpModerationVersion, withModerationLock } from "./state.ts";
-import {
-  type BlockRule,
-  type DomainBlock,
-  type ModerationActor,
-  ruleOf,
-  stricterThan,
-} from "./types.ts";
+import { type BlockRule, type DomainBlock, type ModerationActor, ruleOf } from "./types.ts";
 
 export interface DomainBlockChange {
   /** The effective block now; null when the domain is no longer blocked. */
@@ -53,7 +48,8 @@ function manualRule(input: DomainBlockInput | DomainBlockPatch, base: BlockRule 
 
 /**
  * Mastodon's create rule: refused when the same domain is already blocked,
- * or a parent's block is at least as strict (`stricter_than?`).
+ * or a parent's block is at least as strict (`refusingParent`, which the
+ * importer applies too).
  */
 function planBlock(
   snapshot: ModerationSnapshot,
@@ -63,8 +59,10 @@ function planBlock(
   if (!normalized.ok) return fail("invalid", normalized.message);
   const domain = normalized.domain;
   const rule = manualRule(input, null);
-  const existing = ruleFor(snapshot.effective, domain);
-  if (existing && (existing.domain === domain || !stricterThan(rule, existing))) {
+  const existing =
+    snapshot.effective.get(domain) ??
+    refusingParent((d) => snapshot.effective.get(d), domain, rule)?.block;
+  if (existing) {
     return {
       ok: false,
       error: {

@@ -1,6 +1,8 @@
+import { asc, gt } from "drizzle-orm";
 import type { Db, Notifier } from "../db/client.ts";
 import { accountBlocks, domainAllows, domainBlocks } from "../db/schema/index.ts";
 import { coveringDomains, normalizeDomain } from "./domain.ts";
+import { readPaged } from "./snapshot.ts";
 import { getModerationSettings, MODERATION_CHANNEL, readModerationVersion } from "./state.ts";
 import type { Severity } from "./types.ts";
 
@@ -110,15 +112,22 @@ export function createFederationPolicy(options: FederationPolicyOptions): Federa
     // Cleared before reading, so an invalidation arriving mid-load is not lost.
     invalidated = false;
     const version = await readModerationVersion(db);
-    const [blocks, allows, accounts, settings] = await Promise.all([
+    // In pages: a 50,000-entry blocklist read at once stalls embedded PGlite.
+    const blocks = await readPaged((afterId, limit) =>
       db
         .select({
+          id: domainBlocks.id,
           domain: domainBlocks.domain,
           severity: domainBlocks.severity,
           rejectMedia: domainBlocks.rejectMedia,
           rejectReports: domainBlocks.rejectReports,
         })
-        .from(domainBlocks),
+        .from(domainBlocks)
+        .where(gt(domainBlocks.id, afterId))
+        .orderBy(asc(domainBlocks.id))
+        .limit(limit),
+    );
+    const [allows, accounts, settings] = await Promise.all([
       db.select({ domain: domainAllows.domain }).from(domainAllows),
       db.select({ iri: accountBlocks.actorIri }).from(accountBlocks),
       getModerationSettings(db),

@@ -11,7 +11,9 @@ import { type ModerationActor, SYSTEM_ACTOR } from "./types.ts";
 /** Which remote actors a purge is about. */
 export type PurgeTarget =
   | { readonly kind: "domain"; readonly domain: string }
-  | { readonly kind: "actor"; readonly actorIri: string };
+  | { readonly kind: "actor"; readonly actorIri: string }
+  /** Exactly these hosts (normalised), no subdomains: a bulk purge (purge-batch.ts). */
+  | { readonly kind: "hosts"; readonly hosts: readonly string[] };
 
 /**
  * One kind of data stored from remote actors, and how to delete it for a
@@ -21,8 +23,17 @@ export type PurgeTarget =
  */
 export interface RemoteDataPurger {
   readonly name: string;
-  /** Deletes the target's rows in `tx`; returns how many went. */
-  purge(tx: Db, target: PurgeTarget): Promise<number>;
+  /**
+   * Deletes the target's rows in `tx`; returns the host of each deleted
+   * row's remote actor (its length is the count), so a bulk purge can say
+   * how much went per domain.
+   */
+  purge(tx: Db, target: PurgeTarget): Promise<string[]>;
+  /**
+   * The hosts this purger holds rows from, when its rows are not tied to
+   * `remote_actors` (whose hosts a bulk purge reads itself).
+   */
+  hosts?(tx: Db): Promise<string[]>;
 }
 
 /** SQL condition on a `remote_actors` alias matching the target. */
@@ -31,19 +42,22 @@ export function remoteActorMatches(alias: string, target: PurgeTarget) {
   if (target.kind === "actor") return sql`${a}.iri = ${target.actorIri}`;
   // remote_actors.domain is the URL host; it may keep a trailing dot.
   const host = sql`rtrim(lower(${a}.domain), '.')`;
+  if (target.kind === "hosts") {
+    return sql`${host} IN (SELECT jsonb_array_elements_text(${JSON.stringify(target.hosts)}::jsonb))`;
+  }
   return sql`(${host} = ${target.domain} OR right(${host}, ${target.domain.length + 1}) = ${`.${target.domain}`})`;
 }
 
 const followsPurger: RemoteDataPurger = {
   name: "follows",
   async purge(tx, target) {
-    const rows = await queryRows<{ id: string }>(
+    const rows = await queryRows<{ host: string }>(
       tx,
       sql`DELETE FROM follows f USING remote_actors ra
            WHERE ra.id = f.follower_id AND ${remoteActorMatches("ra", target)}
-       RETURNING f.id`,
+       RETURNING rtrim(lower(ra.domain), '.') AS host`,
     );
-    return rows.length;
+    return rows.map((r) => r.host);
   },
 };
 
@@ -65,7 +79,7 @@ async function runPurgers(
 ): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
   for (const purger of [...REMOTE_DATA_PURGERS, ...extra]) {
-    removed[purger.name] = (removed[purger.name] ?? 0) + (await purger.purge(db, target));
+    removed[purger.name] = (removed[purger.name] ?? 0) + (await purger.purge(db, target)).length;
   }
   return removed;
 }

@@ -1,3 +1,4 @@
+import { asc, gt, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import {
   domainAllows,
@@ -7,8 +8,9 @@ import {
   domainBlocks,
 } from "../db/schema/index.ts";
 import type { CombineContext, SubscriptionInfo } from "./combine.ts";
-import { getModerationSettings, type ModerationSettings } from "./state.ts";
-import type { Claim, DomainBlock } from "./types.ts";
+import { getModerationSettings, type ModerationSettings, readModerationVersion } from "./state.ts";
+import type { Claim, DomainBlock, DomainBlockSource } from "./types.ts";
+import { yieldToEventLoop } from "./yield.ts";
 
 /**
  * Everything the planner needs, read at once inside the moderation lock:
@@ -23,15 +25,90 @@ export interface ModerationSnapshot {
   readonly ctx: CombineContext;
 }
 
+/**
+ * Rows per page when reading whole tables: on embedded PGlite one query
+ * runs on the main thread, and 50,000 rows at once stall every request for
+ * over half a second. Other work runs between pages.
+ */
+export const PAGE_ROWS = 10_000;
+
+/** All rows of a table with a numeric `id`, a page at a time. */
+export async function readPaged<R extends { id: number }>(
+  page: (afterId: number, limit: number) => Promise<R[]>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let afterId = 0; ; ) {
+    const rows = await page(afterId, PAGE_ROWS);
+    for (const row of rows) out.push(row);
+    if (rows.length < PAGE_ROWS) return out;
+    afterId = rows.at(-1)!.id;
+    await yieldToEventLoop();
+  }
+}
+
 export async function loadSnapshot(db: Db): Promise<ModerationSnapshot> {
-  const [sources, blocks, exclusions, subscriptions, allows, settings] = await Promise.all([
-    db.select().from(domainBlockSources),
-    db.select().from(domainBlocks),
-    db.select({ domain: domainBlockExclusions.domain }).from(domainBlockExclusions),
-    db.select().from(domainBlockSubscriptions),
-    db.select({ domain: domainAllows.domain }).from(domainAllows),
-    getModerationSettings(db),
-  ]);
+  const sources = await readPaged((afterId, limit) =>
+    db
+      .select()
+      .from(domainBlockSources)
+      .where(gt(domainBlockSources.id, afterId))
+      .orderBy(asc(domainBlockSources.id))
+      .limit(limit),
+  );
+  const blocks = await readPaged((afterId, limit) =>
+    db
+      .select()
+      .from(domainBlocks)
+      .where(gt(domainBlocks.id, afterId))
+      .orderBy(asc(domainBlocks.id))
+      .limit(limit),
+  );
+  const allows = await db.select({ domain: domainAllows.domain }).from(domainAllows);
+  return build(db, sources, blocks, allows);
+}
+
+/**
+ * The snapshot as of policy version `version`, read without holding the
+ * moderation lock; null when policy moved meanwhile (every write bumps the
+ * version in its own transaction, so an unchanged version on both sides
+ * means no write landed in between).
+ */
+export async function loadSnapshotAt(db: Db, version: number): Promise<ModerationSnapshot | null> {
+  if ((await readModerationVersion(db)) !== version) return null;
+  const snapshot = await loadSnapshot(db);
+  return (await readModerationVersion(db)) === version ? snapshot : null;
+}
+
+/** Only what planning changes to `domains` needs: their claims and blocks, and the context. */
+export async function loadPartialSnapshot(
+  db: Db,
+  domains: readonly string[],
+): Promise<ModerationSnapshot> {
+  const wanted = [...new Set(domains)];
+  const [sources, blocks] =
+    wanted.length === 0
+      ? [[], []]
+      : [
+          await db
+            .select()
+            .from(domainBlockSources)
+            .where(inArray(domainBlockSources.domain, wanted)),
+          await db.select().from(domainBlocks).where(inArray(domainBlocks.domain, wanted)),
+        ];
+  return build(db, sources, blocks, []);
+}
+
+async function build(
+  db: Db,
+  sources: readonly DomainBlockSource[],
+  blocks: readonly DomainBlock[],
+  allows: readonly { domain: string }[],
+): Promise<ModerationSnapshot> {
+  const exclusions = await db
+    .select({ domain: domainBlockExclusions.domain })
+    .from(domainBlockExclusions);
+  const subscriptions = await db.select().from(domainBlockSubscriptions);
+  const settings = await getModerationSettings(db);
   const claims = new Map<string, Claim[]>();
   for (const s of sources) {
     const claim: Claim = {

@@ -184,6 +184,44 @@ describe("haven domain-block", () => {
     expect((await blocks()).get("stdin.example")?.severity).toBe("suspend");
   });
 
+  test("import: a binary file is refused; a public suffix applies only with --confirm", async () => {
+    const binary = join(dir, "photo.csv");
+    writeFileSync(
+      binary,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0a, 0x75, 0x6b, 0x0a, 0xff, 0x00]),
+    );
+    const refused = await haven(["domain-block", "import", binary, "--apply"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/error: the list is not UTF-8 text/);
+    expect((await blocks()).has("uk")).toBe(false);
+
+    const file = join(dir, "wide.txt");
+    writeFileSync(file, "narrow.example\nco.uk\n");
+    const preview = await haven(["domain-block", "import", file]);
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain("line 2: needs --confirm co.uk: co.uk is a public suffix");
+    const unconfirmed = await haven(["domain-block", "import", file, "--apply"]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stdout).toContain("to apply, add: --confirm co.uk");
+    expect((await blocks()).has("narrow.example")).toBe(false);
+    expect((await blocks()).has("co.uk")).toBe(false);
+
+    const confirmed = await haven([
+      "domain-block",
+      "import",
+      file,
+      "--apply",
+      "--confirm",
+      "co.uk",
+      "--confirm",
+      "unrelated.example",
+    ]);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stdout).toContain("line 2: confirmed: co.uk");
+    expect((await blocks()).get("co.uk")?.severity).toBe("suspend");
+    expect((await blocks()).get("narrow.example")?.severity).toBe("suspend");
+  });
+
   test("export prints Mastodon's CSV; remove lifts a block", async () => {
     const res = await haven(["domain-block", "export"]);
     expect(res.code).toBe(0);

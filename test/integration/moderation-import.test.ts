@@ -4,6 +4,7 @@ import { queryRows } from "../../src/db/client.ts";
 import { follows, localActors, remoteActors } from "../../src/db/schema/index.ts";
 import {
   applyImport,
+  applyPolicyConsequences,
   blockDomain,
   exportCsv,
   listAuditLog,
@@ -193,5 +194,86 @@ describe("CSV import", () => {
     const again = unwrap(await previewImport(t.database.db, csv));
     expect(again.errors).toEqual([]);
     expect(again.changes.totals).toMatchObject({ new: 0, changed: 0, removed: 0, unchanged: 3 });
+  });
+});
+
+describe("a large import", () => {
+  const LARGE = 5_000;
+  const SEVERITIES = ["suspend", "silence", "noop"] as const;
+  const list = () =>
+    [
+      "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate",
+      ...Array.from(
+        { length: LARGE },
+        (_, i) => `host${i}.big.example,${SEVERITIES[i % 3]},${i % 3 === 2},false,,false`,
+      ),
+    ].join("\n");
+
+  test("5,000 entries over many transactions: all applied, one audit entry, follows purged", async () => {
+    await addFollowers("host0.big.example", 2, 1);
+    await addFollowers("host3.big.example", 1, 0);
+    await addFollowers("host1.big.example", 1, 0); // silenced: keeps its follower
+    const preview = unwrap(await previewImport(t.database.db, list()));
+    expect(preview.changes.totals).toMatchObject({ new: LARGE, followersCut: 3 });
+    const applied = unwrap(
+      await applyImport(t.database.db, preview.token, admin, { chunkSize: 400 }),
+    );
+    expect(applied.newlySuspended).toHaveLength(Math.ceil(LARGE / 3));
+    expect(await counts()).toEqual({ blocks: LARGE, sources: LARGE, audit: 1 });
+    const [row] = await queryRows<{ severity: string; n: number }>(
+      t.database.db,
+      sql`SELECT count(*) FILTER (WHERE severity = 'suspend')::int AS n FROM domain_blocks`,
+    );
+    expect(row!.n).toBe(Math.ceil(LARGE / 3));
+
+    const purged = await applyPolicyConsequences(t.database.db, applied, admin);
+    expect(purged.map((p) => [p.target, p.removed.follows]).sort()).toEqual([
+      ["host0.big.example", 3],
+      ["host3.big.example", 1],
+    ]);
+    const left = await queryRows<{ domain: string }>(
+      t.database.db,
+      sql`SELECT ra.domain FROM follows f JOIN remote_actors ra ON ra.id = f.follower_id`,
+    );
+    expect(left).toEqual([{ domain: "host1.big.example" }]);
+    // One entry for the import, one for the purge of all its suspensions.
+    const audit = await listAuditLog(t.database.db, { limit: 200 });
+    expect(audit.map((a) => a.action).sort()).toEqual(["domain_block.purge", "import.apply"]);
+    const apply = audit.find((a) => a.action === "import.apply")!;
+    expect((apply.details as { new: string[] }).new).toHaveLength(LARGE);
+  });
+
+  test("a failure in a late transaction undoes the earlier ones; the preview still applies", async () => {
+    unwrap(
+      await blockDomain(t.database.db, { domain: "host7.big.example", severity: "suspend" }, admin),
+    );
+    const preview = unwrap(await previewImport(t.database.db, list()));
+    const before = await counts();
+    const rules = async () =>
+      (await listDomainBlocks(t.database.db)).map((b) => [b.domain, b.severity]);
+    const beforeRules = await rules();
+    expect(preview.changes.changed.map((e) => e.domain)).toEqual(["host7.big.example"]);
+    await t.database.db.execute(sql`
+      CREATE FUNCTION refuse_late() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.domain = 'host4321.big.example' THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.database.db.execute(sql`
+      CREATE TRIGGER refuse_late BEFORE INSERT ON domain_blocks
+      FOR EACH ROW EXECUTE FUNCTION refuse_late()`);
+    try {
+      await expect(
+        applyImport(t.database.db, preview.token, admin, { chunkSize: 400 }),
+      ).rejects.toThrow();
+      expect(await counts()).toEqual(before);
+      // The hand-made block the import changed (suspend → silence) is as it was.
+      expect(await rules()).toEqual(beforeRules);
+    } finally {
+      await t.database.db.execute(sql`DROP TRIGGER refuse_late ON domain_blocks`);
+      await t.database.db.execute(sql`DROP FUNCTION refuse_late()`);
+    }
+    unwrap(await applyImport(t.database.db, preview.token, admin, { chunkSize: 400 }));
+    expect((await counts()).blocks).toBe(LARGE);
   });
 });

@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import { Hono } from "hono";
 import {
   applyImport,
@@ -11,93 +10,9 @@ import {
 import type { AuthEnv } from "../../auth.ts";
 import { errorResponse } from "../../errors.ts";
 import type { AdminDeps } from "./deps.ts";
+import { readConfirm, readImport } from "./import-body.ts";
 import { changePreviewJson, importPreviewJson, purgedJson } from "./json.ts";
 import { actorOf, adminAuth, moderationErrorResponse, readParams } from "./support.ts";
-
-/** Blocklists can be long; Mastodon's own import takes files of this order. */
-const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
-
-type ImportBody = { text: string; mode?: string; sourceName?: string };
-
-/**
- * The list to import: a raw `text/csv` or `text/plain` body, or a JSON array
- * (Mastodon's JSON list), is the list itself; a JSON object carries it as
- * `csv`; a form or multipart body as `file` (an upload) or `csv` (text).
- * `mode` and `source_name` come from the body or the query string.
- */
-async function readImport(
-  c: Context,
-): Promise<{ ok: true; value: ImportBody } | { ok: false; response: Response }> {
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  const q = c.req.query();
-  if (Number(c.req.header("content-length") ?? "0") > MAX_IMPORT_BYTES) {
-    return { ok: false, response: errorResponse(c, 413, "the list is larger than 5 MiB") };
-  }
-  if (type.startsWith("text/")) {
-    const text = await c.req.text();
-    if (text.length > MAX_IMPORT_BYTES) {
-      return { ok: false, response: errorResponse(c, 413, "the list is larger than 5 MiB") };
-    }
-    return { ok: true, value: { text, mode: q.mode, sourceName: q.source_name } };
-  }
-  if (type.includes("application/json")) {
-    // A JSON array is a Mastodon JSON list itself; an object carries `csv`.
-    const raw = await c.req.text();
-    if (raw.length > MAX_IMPORT_BYTES) {
-      return { ok: false, response: errorResponse(c, 413, "the list is larger than 5 MiB") };
-    }
-    if (raw.trimStart().startsWith("[")) {
-      return { ok: true, value: { text: raw, mode: q.mode, sourceName: q.source_name } };
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      return { ok: false, response: errorResponse(c, 400, "request body is not valid JSON") };
-    }
-    const o = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<
-      string,
-      unknown
-    >;
-    if (typeof o.csv !== "string") {
-      return { ok: false, response: errorResponse(c, 400, "send the list as a `csv` string") };
-    }
-    const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-    return {
-      ok: true,
-      value: {
-        text: o.csv,
-        mode: str(o.mode) ?? q.mode,
-        sourceName: str(o.source_name) ?? q.source_name,
-      },
-    };
-  }
-  const body = await readParams(c, MAX_IMPORT_BYTES);
-  if (!body.ok) return body;
-  const p = body.params;
-  let text: string | undefined;
-  let sourceName = typeof p.source_name === "string" ? p.source_name : undefined;
-  if (p.file instanceof File) {
-    text = await p.file.text();
-    sourceName ??= p.file.name || undefined;
-  } else if (typeof p.csv === "string") {
-    text = p.csv;
-  }
-  if (text === undefined) {
-    return {
-      ok: false,
-      response: errorResponse(
-        c,
-        400,
-        "send the list as a `file` upload, a `csv` field, or a text/csv body",
-      ),
-    };
-  }
-  return {
-    ok: true,
-    value: { text, mode: typeof p.mode === "string" ? p.mode : undefined, sourceName },
-  };
-}
 
 /**
  * Haven's import/export of domain blocks (Mastodon does these in its web
@@ -129,14 +44,28 @@ export function domainBlockImportRoutes(deps: AdminDeps): Hono<AuthEnv> {
       ...(sourceName ? { sourceName } : {}),
       accountId: c.get("principal").account.id,
     });
-    if (!result.ok) return errorResponse(c, 422, result.error.message);
+    if (!result.ok) {
+      return errorResponse(
+        c,
+        result.error.kind === "unsupported_media_type" ? 415 : 422,
+        result.error.message,
+      );
+    }
     return c.json(importPreviewJson(result.value));
   });
 
   app.post("/import/:token/apply", write, async (c) => {
     const actor = actorOf(c);
-    const result = await applyImport(db, c.req.param("token"), actor);
-    if (!result.ok) return moderationErrorResponse(c, result.error);
+    const confirm = await readConfirm(c);
+    if (!confirm.ok) return confirm.response;
+    const result = await applyImport(db, c.req.param("token"), actor, { confirm: confirm.value });
+    if (!result.ok) {
+      const needed = result.error.needsConfirmation;
+      if (needed) {
+        return c.json({ error: result.error.message, needs_confirmation: needed }, 409);
+      }
+      return moderationErrorResponse(c, result.error);
+    }
     const purged = await deps.moderationAdmin.afterChange(result.value, actor);
     return c.json({ changes: changePreviewJson(result.value.changes), purged: purgedJson(purged) });
   });

@@ -81,6 +81,11 @@ export function importPreviewJson(p: ImportPreview) {
     errors: p.errors.map(issueJson),
     duplicates: p.duplicates.map(issueJson),
     obfuscated: p.obfuscated.map((o) => ({ line: o.line, domain: o.domain, digest: o.digest })),
+    needs_confirmation: p.needsConfirmation.map((n) => ({
+      line: n.line,
+      domain: n.domain,
+      reason: n.reason,
+    })),
   };
 }
 
