@@ -59,6 +59,7 @@ import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { mediaRoutes } from "./http/media/media-routes.ts";
 import { requestLog } from "./http/request-log.ts";
+import { helpRoutes } from "./http/web/help.tsx";
 import { webRoutes } from "./http/web/pages.tsx";
 import { watchRoutes } from "./http/web/watch.tsx";
 import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
@@ -350,6 +351,7 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1/uploads", uploadRoutes(deps));
   app.route("/", mediaRoutes(deps.storage, deps.database.db));
   app.route("/", watchRoutes(deps));
+  app.route("/", helpRoutes(deps));
   app.route("/", webRoutes(deps));
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),
