@@ -75,6 +75,14 @@ export const EVENTS_QUEUE = "events";
 /** CPU-heavy media work, one job at a time per worker process. */
 export const MEDIA_QUEUE = "media";
 
+/** Records outbound events on the durable events queue (also for CLI commands). */
+export function outboundEvents(): OutboundEvents {
+  return {
+    record: (tx, event) =>
+      enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
+  };
+}
+
 interface EventMessage {
   id: string;
   event: OutboundEvent;
@@ -156,10 +164,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     safeFetch,
   });
   const moderation = overrides.moderation ?? moderationRuntime.policy;
-  const events: OutboundEvents = {
-    record: (tx, event) =>
-      enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
-  };
+  const events = outboundEvents();
   const jobs: BackgroundJobs = {
     enqueue: (tx, job) => enqueueInTransaction(tx, MEDIA_QUEUE, job),
   };
