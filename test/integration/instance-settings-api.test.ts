@@ -117,7 +117,8 @@ describe("instance settings API", () => {
     // A valid change sent alongside must not be stored either.
     const res = await call("PATCH", {
       ...body,
-      default_comments_policy: body.default_comments_policy ?? "closed",
+      default_comments_policy:
+        (body as Record<string, unknown>).default_comments_policy ?? "closed",
     });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: message });
