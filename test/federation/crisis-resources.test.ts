@@ -183,7 +183,7 @@ describe("an admin sets the resources", () => {
       expect(html).toContain(RESOURCES.text);
       expect(html).toContain('<a href="tel:116123">116 123</a>');
       expect(html).toContain('<a href="https://988lifeline.org/">https://988lifeline.org/</a>');
-      expect(html).not.toContain(DEFAULT_TEXT + "</p>");
+      expect(html).not.toContain(`${DEFAULT_TEXT}</p>`);
     }
   });
 });
@@ -216,6 +216,7 @@ describe("append_support_link", () => {
         d.body?.type === "Create" &&
         (d.body.object as JsonObject)?.id === `${haven.origin}/notes/${next.id}`,
     );
-    expect(String((create.body?.object as JsonObject).content)).toContain("Support: ");
+    const object = create.body?.object as JsonObject;
+    expect(String(object.content)).toContain("Support: ");
   });
 });
