@@ -2,6 +2,8 @@ import type { Context } from "@fedify/fedify";
 import { Application, Group, Person } from "@fedify/vocab";
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import { findActorById, type LocalActor, listActorKeys } from "../src/actors/actor.service.ts";
+import { resourceProfileFields } from "../src/instance/crisis-resources.ts";
+import { getCrisisResources } from "../src/instance/instance-settings.ts";
 import type { HavenContext } from "./context.ts";
 import { type ActorUrls, buildActorJson } from "./objects/actor.ts";
 
@@ -88,7 +90,17 @@ export class ActorDocumentCache {
 
   async json(ctx: Context<HavenContext>, actor: LocalActor): Promise<Record<string, unknown>> {
     const keys = await listActorKeys(ctx.data.db, actor.id);
-    return buildActorJson(actor, keys, await actorUrls(ctx, actor));
+    // A channel's profile carries the crisis resources (a change to them
+    // moves every channel's `updatedAt`, so the cache above stays right).
+    const extra =
+      actor.kind === "group"
+        ? resourceProfileFields(
+            await getCrisisResources(ctx.data.db),
+            actor.fields.length,
+            new URL("/help", ctx.canonicalOrigin).href,
+          )
+        : [];
+    return buildActorJson(actor, keys, await actorUrls(ctx, actor), extra);
   }
 
   async #build(ctx: Context<HavenContext>, actor: LocalActor): Promise<ActorObject> {

@@ -4,6 +4,7 @@ import {
   countAcceptedFollowers,
   listFollowerRecipients,
 } from "../src/follows/follower-recipients.ts";
+import { getHideCounts } from "../src/instance/instance-settings.ts";
 import { domainOf } from "../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "./context.ts";
 import { firstCursorOfKnownActor } from "./first-cursor.ts";
@@ -13,7 +14,7 @@ const PAGE_SIZE = 50;
 
 /**
  * Followers: the full list goes only to Fedify's own delivery code. Over HTTP
- * the collection shows its `totalItems`, and a page lists only the followers
+ * the collection shows its `totalItems` (unless counts are hidden), and a page lists only the followers
  * on the requesting server (a signed fetch) — enough for Mastodon's follower
  * synchronisation, without publishing who follows a support channel.
  */
@@ -61,7 +62,11 @@ export function registerCollections(federation: Federation<HavenContext>): void 
         nextCursor: rows.length === PAGE_SIZE && last ? last.followId : null,
       };
     })
+    // With counts hidden (the default) the collection has no `totalItems`:
+    // Fedify leaves it out when the counter gives null, and Mastodon then
+    // shows the channel's follower count as hidden.
     .setCounter(async (ctx, identifier) => {
+      if (await getHideCounts(ctx.data.db)) return null;
       const actor = await findActorByHandle(ctx.data.db, identifier);
       return actor ? countAcceptedFollowers(ctx.data.db, actor.id) : null;
     })

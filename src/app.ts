@@ -59,6 +59,7 @@ import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { mediaRoutes } from "./http/media/media-routes.ts";
 import { requestLog } from "./http/request-log.ts";
+import { helpRoutes } from "./http/web/help.tsx";
 import { webRoutes } from "./http/web/pages.tsx";
 import { watchRoutes } from "./http/web/watch.tsx";
 import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
@@ -73,6 +74,14 @@ import { processVideo } from "./videos/video-processing.ts";
 export const EVENTS_QUEUE = "events";
 /** CPU-heavy media work, one job at a time per worker process. */
 export const MEDIA_QUEUE = "media";
+
+/** Records outbound events on the durable events queue (also for CLI commands). */
+export function outboundEvents(): OutboundEvents {
+  return {
+    record: (tx, event) =>
+      enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
+  };
+}
 
 interface EventMessage {
   id: string;
@@ -155,10 +164,7 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     safeFetch,
   });
   const moderation = overrides.moderation ?? moderationRuntime.policy;
-  const events: OutboundEvents = {
-    record: (tx, event) =>
-      enqueueInTransaction(tx, EVENTS_QUEUE, { id: randomUUID(), event } satisfies EventMessage),
-  };
+  const events = outboundEvents();
   const jobs: BackgroundJobs = {
     enqueue: (tx, job) => enqueueInTransaction(tx, MEDIA_QUEUE, job),
   };
@@ -350,6 +356,7 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1/uploads", uploadRoutes(deps));
   app.route("/", mediaRoutes(deps.storage, deps.database.db));
   app.route("/", watchRoutes(deps));
+  app.route("/", helpRoutes(deps));
   app.route("/", webRoutes(deps));
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),

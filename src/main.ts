@@ -2,10 +2,11 @@ import "./temporal.ts";
 import { setPriority } from "node:os";
 import { serve } from "@hono/node-server";
 import { getLogger } from "@logtape/logtape";
-import { createApp, createDeps, createHealthApp, runWorkers } from "./app.ts";
+import { createApp, createDeps, createHealthApp, outboundEvents, runWorkers } from "./app.ts";
 import { parseArgs, UsageError } from "./cli/args.ts";
 import { type CliIo, channelCommand, tokenCreate, USAGE, userCommand } from "./cli/commands.ts";
 import { domainBlockCommand } from "./cli/domain-block.ts";
+import { settingsCommand } from "./cli/settings.ts";
 import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
 import { EmbeddedDatabaseBusyError, openDatabase } from "./db/client.ts";
 import { HTTP_SERVER_OPTIONS } from "./http/server.ts";
@@ -98,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
       return await tokenCreate(config, database, args, io);
     if (command === "channel") return await channelCommand(database, args, io);
     if (command === "domain-block") return await domainBlockCommand(database, args, io);
+    if (command === "settings") return await settingsCommand(database, outboundEvents(), args, io);
     throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
   } finally {
     await database.close();

@@ -54,6 +54,8 @@ export function buildActorJson(
   actor: LocalActor,
   keys: ActorKeyRow[],
   urls: ActorUrls,
+  /** Appended to the actor's own fields (a channel's crisis resources). */
+  extraFields: readonly { name: string; value: string }[] = [],
 ): Record<string, unknown> {
   const rsa = keys.find((k) => k.algorithm === "RSASSA-PKCS1-v1_5");
   const ed = keys.find((k) => k.algorithm === "Ed25519");
@@ -105,8 +107,9 @@ export function buildActorJson(
       url: actor.headerUrl,
       mediaType: guessImageType(actor.headerUrl),
     };
-  if (actor.fields.length > 0) {
-    json.attachment = actor.fields.map((f) => ({
+  const fields = [...actor.fields, ...extraFields];
+  if (fields.length > 0) {
+    json.attachment = fields.map((f) => ({
       type: "PropertyValue",
       name: f.name,
       value: profileFieldValueHtml(f.value),

@@ -85,7 +85,8 @@ function renderedDescription(face: VideoFace): RenderedMarkdown {
 
 /**
  * Title, description (Markdown → safe HTML, hashtags linked), the tags not
- * already in the description, and the Note's own link (see `url`).
+ * already in the description, the Note's own link (see `url`), and for a
+ * content-warned video of a channel that chose it, a "Support:" line.
  */
 export function noteContentHtml(face: VideoFace): string {
   const description = renderedDescription(face);
@@ -96,6 +97,11 @@ export function noteContentHtml(face: VideoFace): string {
     .map((tag) => hashtagHtml(tag, tagUrl(face, tag).href));
   if (links.length > 0) parts.push(`<p>${links.join(" ")}</p>`);
   parts.push(`<p>${shortLinkHtml(face.urls.note.href)}</p>`);
+  // Last and short: readers opening the warning come for the video; the line
+  // is a way out for anyone it unsettles, not the post's message.
+  if (face.contentWarning && face.supportLink) {
+    parts.push(`<p>Support: ${shortLinkHtml(face.supportLink.href)}</p>`);
+  }
   return parts.join("");
 }
 

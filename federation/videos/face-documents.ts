@@ -49,10 +49,19 @@ export const videoDocuments = () =>
 
 /** The Note, as delivered (note-documents.ts). */
 export const noteDocuments = () =>
-  new FaceDocumentCache(async (face) => Note.fromJsonLd(await noteJson(face), FROM_JSON_LD));
+  new FaceDocumentCache(
+    async (face) => Note.fromJsonLd(await noteJson(face), FROM_JSON_LD),
+    supportVersion,
+  );
 
 /** The Note's Create, as delivered. */
 export const createDocuments = () =>
-  new FaceDocumentCache(async (face) =>
-    Create.fromJsonLd(await createNoteJson(face), FROM_JSON_LD),
+  new FaceDocumentCache(
+    async (face) => Create.fromJsonLd(await createNoteJson(face), FROM_JSON_LD),
+    supportVersion,
   );
+
+/** The channel's support-link choice changes the Note without changing the video. */
+function supportVersion(face: VideoFace): string {
+  return face.supportLink?.href ?? "";
+}

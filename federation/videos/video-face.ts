@@ -42,6 +42,11 @@ export interface VideoFace {
   /** The one a post attaches: under what Mastodon downloads (a compact rendition if needed). */
   attachment: VideoFileFace;
   urls: VideoUrls;
+  /**
+   * The instance's help page, when the channel appends a "Support:" line to
+   * its content-warned videos' Notes (`append_support_link`); else null.
+   */
+  supportLink?: URL | null;
 }
 
 export interface VideoFileFace {
@@ -178,6 +183,10 @@ export function buildFace(
       owner: ctx.getActorUri(owner.handle),
       tagBase: new URL("/tags/", ctx.canonicalOrigin),
     },
+    supportLink:
+      channel.appendSupportLink && video.contentWarning?.trim()
+        ? new URL("/help", ctx.canonicalOrigin)
+        : null,
   };
 }
 

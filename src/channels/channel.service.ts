@@ -107,6 +107,7 @@ export interface ChannelPatch {
   discoverable?: boolean;
   indexable?: boolean;
   fields?: { name: string; value: string }[];
+  appendSupportLink?: boolean;
   /** Set by `updateChannelWithImages` (URLs of re-encoded, stored images). */
   avatarUrl?: string;
   headerUrl?: string;

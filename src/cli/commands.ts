@@ -42,6 +42,11 @@ export const USAGE = `Usage: haven <command>
                                      entries blocking a TLD or public suffix (co.uk)
                                      apply only when each is named with --confirm
   domain-block export                print the blocks as Mastodon's CSV
+  settings get [KEY]                 print the safety settings (README "Safety")
+  settings set KEY VALUE|--file FILE [--as ADMIN]
+                                     KEY: crisis_resources, hide_counts, report_webhook_url,
+                                     report_webhook_secret, default_comments_policy;
+                                     VALUE is JSON or plain text; null resets to the default
 `;
 
 /** `haven user create|password …` */

@@ -44,3 +44,18 @@ export function requireAuth(
     await next();
   };
 }
+
+/**
+ * The caller behind a valid bearer token, if any, for routes anyone may call
+ * that show more to some (a channel's managers see its counts).
+ */
+export async function optionalPrincipal(
+  c: Context,
+  db: Db,
+  tokens: TokenSettings,
+): Promise<Principal | null> {
+  const token = bearer(c);
+  if (!token) return null;
+  const checked = await checkToken(db, tokens, token);
+  return "principal" in checked ? checked.principal : null;
+}

@@ -45,6 +45,11 @@ export const localActors = pgTable(
     indexable: boolean().notNull().default(false),
     /** Profile fields shown on Mastodon, e.g. crisis resources. */
     fields: jsonb().$type<{ name: string; value: string }[]>().notNull().default([]),
+    /**
+     * Channels: a "Support: <link>" line under a content-warned video's Note
+     * (off by default: the channel chooses whether its posts carry it).
+     */
+    appendSupportLink: boolean().notNull().default(false),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },

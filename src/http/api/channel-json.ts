@@ -2,7 +2,7 @@ import type { Channel, FollowerView } from "../../channels/channel.service.ts";
 import type { ChannelMemberView } from "../../channels/channel-members.service.ts";
 import type { Config } from "../../config.ts";
 
-export function channelJson(config: Config, channel: Channel, followersCount: number) {
+export function channelJson(config: Config, channel: Channel, followersCount: number | null) {
   const origin = config.publicUrl.origin;
   return {
     id: channel.id,
@@ -16,6 +16,7 @@ export function channelJson(config: Config, channel: Channel, followersCount: nu
     discoverable: channel.discoverable,
     indexable: channel.indexable,
     fields: channel.fields,
+    append_support_link: channel.appendSupportLink,
     avatar: channel.avatarUrl,
     header: channel.headerUrl,
     followers_count: followersCount,

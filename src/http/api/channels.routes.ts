@@ -19,9 +19,10 @@ import {
   removeChannelMember,
 } from "../../channels/channel-members.service.ts";
 import { acceptFollowRequest, rejectFollowRequest } from "../../follows/follow.service.ts";
+import { getHideCounts } from "../../instance/instance-settings.ts";
 import { receiveImageForm } from "../../media/image-form.ts";
 import { MAX_PROFILE_IMAGE_BYTES } from "../../media/profile-image.ts";
-import { type AuthEnv, requireAuth } from "../auth.ts";
+import { type AuthEnv, optionalPrincipal, requireAuth } from "../auth.ts";
 import {
   BadBodyError,
   type Fields,
@@ -47,6 +48,7 @@ function parsePatch(fields: Fields): ChannelPatch {
     ["manually_approves_followers", "manuallyApprovesFollowers"],
     ["discoverable", "discoverable"],
     ["indexable", "indexable"],
+    ["append_support_link", "appendSupportLink"],
   ] as const) {
     const v = optionalBoolean(fields, key);
     if (v !== undefined) patch[prop] = v;
@@ -71,6 +73,18 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
 
   const json = async (channel: Channel) =>
     channelJson(deps.config, channel, await countFollowers(db, channel.id));
+
+  /**
+   * A channel as the caller may see it: with counts hidden (the instance
+   * default) `followers_count` is null except to the channel's managers.
+   */
+  const visibleJson = async (c: Context, channel: Channel) => {
+    const view = await json(channel);
+    if (!(await getHideCounts(db))) return view;
+    const principal = await optionalPrincipal(c, db, deps.tokens);
+    const manager = principal ? await canManageChannel(db, channel, principal.account) : false;
+    return manager ? view : { ...view, followers_count: null };
+  };
 
   /** Loads the channel and checks the caller may manage it. */
   async function managed(c: Context<AuthEnv>): Promise<Channel | Response> {
@@ -97,7 +111,9 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
     throw e;
   });
 
-  app.get("/", async (c) => c.json(await Promise.all((await listChannels(db)).map(json))));
+  app.get("/", async (c) =>
+    c.json(await Promise.all((await listChannels(db)).map((ch) => visibleJson(c, ch)))),
+  );
 
   app.post("/", auth, async (c) => {
     const fields = await readFields(c);
@@ -115,7 +131,7 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
   app.get("/:name", async (c) => {
     const channel = await findChannel(db, c.req.param("name"));
     if (!channel) return errorResponse(c, 404, "channel not found");
-    return c.json(await json(channel));
+    return c.json(await visibleJson(c, channel));
   });
 
   app.patch("/:name", auth, async (c) => {

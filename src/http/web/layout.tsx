@@ -2,7 +2,11 @@ import type { Child } from "hono/jsx";
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d28;background:#faf8f5;line-height:1.5}
+header{display:flex;justify-content:space-between;align-items:center}
 header a{color:inherit;text-decoration:none;font-weight:700}
+header a.help{color:#fff;background:#8a2d4b;padding:.3rem .7rem;border-radius:.4rem}
+a:focus-visible{outline:3px solid #1d5fd1;outline-offset:2px}
+.crisis{border-left:4px solid #8a2d4b}
 .card{background:#fff;border-radius:.75rem;padding:1rem 1.25rem;margin:1rem 0;box-shadow:0 1px 3px #0001}
 .avatar{width:72px;height:72px;border-radius:50%;object-fit:cover;background:#ddd;float:right}
 code.handle{background:#eef;padding:.2rem .4rem;border-radius:.3rem;user-select:all}
@@ -26,8 +30,12 @@ export function Layout(props: {
         <style>{STYLE}</style>
       </head>
       <body>
+        {/* Help is one click away on every page: a plain link, reachable by keyboard. */}
         <header>
           <a href="/">Haven</a>
+          <a class="help" href="/help">
+            Need help now?
+          </a>
         </header>
         <main>{props.children}</main>
         <footer>

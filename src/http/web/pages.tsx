@@ -6,9 +6,11 @@ import {
   findChannel,
   listChannels,
 } from "../../channels/channel.service.ts";
+import { getHideCounts, getSafetySettings } from "../../instance/instance-settings.ts";
 import { listChannelVideos, type SupportVideo } from "../../videos/video.service.ts";
 import { mediaUrl } from "../api/video-json.ts";
 import type { HttpDeps } from "../deps.ts";
+import { CrisisResourcesBlock } from "./help.tsx";
 import { Layout } from "./layout.tsx";
 
 function VideoList(props: { videos: SupportVideo[]; deps: HttpDeps; handle: string }) {
@@ -53,7 +55,13 @@ function VideoList(props: { videos: SupportVideo[]; deps: HttpDeps; handle: stri
 
 const PAGE_SIZE = 20;
 
-function ChannelCard(props: { channel: Channel; host: string; followers: number; full?: boolean }) {
+/** `followers` is null when the instance hides counts from the public. */
+function ChannelCard(props: {
+  channel: Channel;
+  host: string;
+  followers: number | null;
+  full?: boolean;
+}) {
   const { channel, host } = props;
   const handle = `@${channel.handle}@${host}`;
   return (
@@ -63,7 +71,8 @@ function ChannelCard(props: { channel: Channel; host: string; followers: number;
         <a href={`/@${channel.handle}`}>{channel.displayName || channel.handle}</a>
       </h2>
       <p>
-        <code class="handle">{handle}</code> · {props.followers} followers
+        <code class="handle">{handle}</code>
+        {props.followers === null ? "" : ` · ${props.followers} followers`}
         {channel.manuallyApprovesFollowers ? " · follow requests are reviewed" : ""}
       </p>
       {props.full ? (
@@ -93,10 +102,15 @@ export function webRoutes(deps: HttpDeps): Hono {
   const host = deps.config.publicUrl.host;
   const app = new Hono();
 
+  /** Followers to show on a public page: none when counts are hidden. */
+  const shownFollowers = async (hidden: boolean, channelId: string) =>
+    hidden ? null : await countFollowers(db, channelId);
+
   app.get("/", async (c) => {
     const channels = await listChannels(db);
+    const hidden = await getHideCounts(db);
     const cards = await Promise.all(
-      channels.map(async (ch) => ({ ch, followers: await countFollowers(db, ch.id) })),
+      channels.map(async (ch) => ({ ch, followers: await shownFollowers(hidden, ch.id) })),
     );
     return c.html(
       <Layout
@@ -119,7 +133,8 @@ export function webRoutes(deps: HttpDeps): Hono {
   const profile = async (handle: string, before: Date | undefined) => {
     const channel = await findChannel(db, handle);
     if (channel) {
-      const followers = await countFollowers(db, channel.id);
+      const settings = await getSafetySettings(db);
+      const followers = await shownFollowers(settings.hideCounts, channel.id);
       const videos = await listChannelVideos(db, channel.id, { limit: PAGE_SIZE, before });
       return (
         <Layout
@@ -134,6 +149,7 @@ export function webRoutes(deps: HttpDeps): Hono {
           }
         >
           <ChannelCard channel={channel} host={host} followers={followers} full />
+          <CrisisResourcesBlock resources={settings.crisisResources} />
           <VideoList videos={videos} deps={deps} handle={channel.handle} />
         </Layout>
       );

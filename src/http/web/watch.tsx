@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { findActorById } from "../../actors/actor.service.ts";
 import type { Config } from "../../config.ts";
+import { getCrisisResources } from "../../instance/instance-settings.ts";
 import { renderMarkdown } from "../../videos/markdown.ts";
 import {
   findVideo,
@@ -11,6 +12,7 @@ import {
 import { mediaUrl } from "../api/video-json.ts";
 import type { HttpDeps } from "../deps.ts";
 import { VideoComments } from "./comments.tsx";
+import { CrisisResourcesBlock } from "./help.tsx";
 import { Layout } from "./layout.tsx";
 
 function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
@@ -149,6 +151,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
       );
     }
     const { video, channel, captions } = found;
+    const resources = await getCrisisResources(db);
     const page = `${config.publicUrl.origin}/${face}/${video.id}`;
     return c.html(
       <Layout
@@ -170,6 +173,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
             dangerouslySetInnerHTML={{ __html: renderMarkdown(video.description) }}
           />
           {video.tags.length > 0 ? <p>{video.tags.map((t) => `#${t}`).join(" ")}</p> : null}
+          <CrisisResourcesBlock resources={resources} />
           <ShareLinks origin={config.publicUrl.origin} id={video.id} />
           <VideoComments db={db} videoId={video.id} />
         </article>

@@ -9,6 +9,7 @@ import { domainBlockImportRoutes } from "./domain-block-import.routes.ts";
 import { domainBlockRoutes } from "./domain-blocks.routes.ts";
 import { draftRoutes } from "./drafts.routes.ts";
 import { exclusionRoutes } from "./exclusions.routes.ts";
+import { instanceSettingsRoutes } from "./instance-settings.routes.ts";
 import { measureRoutes } from "./measures.routes.ts";
 import { settingsRoutes } from "./settings.routes.ts";
 import { subscriptionRoutes } from "./subscriptions.routes.ts";
@@ -31,6 +32,7 @@ export function adminRoutes(deps: AdminDeps): Hono<AuthEnv> {
   app.route("/domain_block_drafts", draftRoutes(deps));
   app.route("/domain_block_exclusions", exclusionRoutes(deps));
   app.route("/federation_settings", settingsRoutes(deps));
+  app.route("/instance_settings", instanceSettingsRoutes(deps));
   app.route("/audit_log", auditLogRoutes(deps));
   app.route("/accounts", adminAccountRoutes(deps));
   return app;

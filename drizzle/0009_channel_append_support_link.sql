@@ -1,0 +1,1 @@
+ALTER TABLE "local_actors" ADD COLUMN "append_support_link" boolean DEFAULT false NOT NULL;
