@@ -12,6 +12,7 @@ import { mediaUrl } from "../api/video-json.ts";
 import type { HttpDeps } from "../deps.ts";
 import { VideoComments } from "./comments.tsx";
 import { Layout } from "./layout.tsx";
+import { ReportVideo } from "./report.tsx";
 
 function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
   const { config, video, captions } = props;
@@ -172,6 +173,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
           {video.tags.length > 0 ? <p>{video.tags.map((t) => `#${t}`).join(" ")}</p> : null}
           <ShareLinks origin={config.publicUrl.origin} id={video.id} />
           <VideoComments db={db} videoId={video.id} />
+          <ReportVideo videoId={video.id} />
         </article>
       </Layout>,
     );
