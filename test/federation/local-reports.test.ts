@@ -177,6 +177,33 @@ describe("the watch page's report form (no JavaScript)", () => {
     expect(res.status).toBe(422);
     expect(await res.text()).toContain("category must be one of");
   });
+  test("each visible comment links to its own form, which reports that comment", async () => {
+    const reply = mastodonReply(alice, {
+      inReplyTo: noteOf(video),
+      mention: { id: channel.groupId, acct: `calm@${haven.host}` },
+      text: "nobody would miss you",
+    });
+    expect((await mastodon.send(alice, `${haven.origin}/inbox`, reply)).status).toBeLessThan(300);
+    const { comment } = await waitForComment(db(), reply.object.id);
+    const formUrl = `/videos/${video.id}/report?comment=${comment.id}`;
+    const watch = await (await fetch(`${haven.origin}/videos/${video.id}`)).text();
+    expect(watch).toContain(`href="${formUrl}"`);
+    const form = await (await fetch(`${haven.origin}${formUrl}`)).text();
+    expect(form).toContain(`<input type="hidden" name="comment_id" value="${comment.id}"/>`);
+    expect(form).toContain("<legend>What is wrong with this comment?</legend>");
+    const res = await fetch(`${haven.origin}/videos/${video.id}/report`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ comment_id: comment.id, category: "harassment" }).toString(),
+    });
+    expect(res.status).toBe(200);
+    const { json: list } = await api("/api/v1/admin/reports");
+    expect(list.find((r) => (r.comment_ids as string[])[0] === comment.id)).toMatchObject({
+      category: "harassment",
+      source: "local",
+      status_ids: [video.id],
+    });
+  });
 });
 
 describe("the moderators' webhook", () => {
