@@ -35,6 +35,7 @@ import {
 } from "../federation/outbound/fetch-deadline.ts";
 import { PayloadOutboxQueue } from "../federation/outbound/payload-outbox.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
+import { createReportForwarding } from "../federation/outbound/report-forward.ts";
 import { CachedKvStore, FEDIFY_CACHEABLE_PREFIXES } from "../federation/storage/cached-kv-store.ts";
 import {
   enqueueInTransaction,
@@ -53,6 +54,7 @@ import { authRoutes } from "./http/api/auth.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
 import { commentRoutes } from "./http/api/comments.routes.ts";
 import { instanceRoutes } from "./http/api/instance.routes.ts";
+import { publicReportRoutes } from "./http/api/public-reports.routes.ts";
 import { reportRoutes } from "./http/api/reports.routes.ts";
 import { uploadRoutes } from "./http/api/uploads.routes.ts";
 import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
@@ -61,11 +63,13 @@ import { mediaRoutes } from "./http/media/media-routes.ts";
 import { requestLog } from "./http/request-log.ts";
 import { helpRoutes } from "./http/web/help.tsx";
 import { webRoutes } from "./http/web/pages.tsx";
+import { reportPageRoutes } from "./http/web/report.tsx";
 import { watchRoutes } from "./http/web/watch.tsx";
 import type { BackgroundJob, BackgroundJobs } from "./jobs/jobs.ts";
 import { LocalMediaStorage } from "./media/storage.ts";
 import { exemptList, systemResolveHost } from "./net/destination.ts";
 import { createSafeFetch, type SafeFetch } from "./net/safe-fetch.ts";
+import { sendReportWebhook } from "./reports/webhook.ts";
 import { deriveKey, loadSecret } from "./secret.ts";
 import { sweepExpiredUploads } from "./uploads/upload.service.ts";
 import { REMOTE_MEDIA_LIMIT_BYTES } from "./videos/video-files.ts";
@@ -74,6 +78,8 @@ import { processVideo } from "./videos/video-processing.ts";
 export const EVENTS_QUEUE = "events";
 /** CPU-heavy media work, one job at a time per worker process. */
 export const MEDIA_QUEUE = "media";
+/** Notices to moderators (the report webhook): small, urgent, never behind a transcode. */
+export const NOTIFY_QUEUE = "notify";
 
 /** Records outbound events on the durable events queue (also for CLI commands). */
 export function outboundEvents(): OutboundEvents {
@@ -97,6 +103,7 @@ export interface Deps extends HttpDeps {
     fanout: MessageQueue;
     events: PostgresMessageQueue;
     media: PostgresMessageQueue;
+    notify: PostgresMessageQueue;
   };
   /** Serves cached actor documents before Fedify; null serves them all through Fedify. */
   readonly actorFastPath: ActorFastPath | null;
@@ -166,7 +173,8 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
   const moderation = overrides.moderation ?? moderationRuntime.policy;
   const events = outboundEvents();
   const jobs: BackgroundJobs = {
-    enqueue: (tx, job) => enqueueInTransaction(tx, MEDIA_QUEUE, job),
+    enqueue: (tx, job) =>
+      enqueueInTransaction(tx, job.type === "report.notify" ? NOTIFY_QUEUE : MEDIA_QUEUE, job),
   };
   const dataDir = resolve(config.dataDir);
   const stagingDir = join(dataDir, "staging");
@@ -204,6 +212,13 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
       concurrency: 1,
       leaseMs: 120_000,
       maxAttempts: 5,
+    }),
+    // The default backoff (1 s, 2 s, 4 s … capped at 10 min): 12 attempts
+    // keep trying a down webhook for about half an hour.
+    notify: new PostgresMessageQueue(database, {
+      queue: NOTIFY_QUEUE,
+      concurrency: 4,
+      maxAttempts: 12,
     }),
   };
   // Nothing federation-related is ever fetched from a domain the policy
@@ -353,10 +368,12 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1/videos", videoRoutes(deps));
   app.route("/api/v1", commentRoutes(deps));
   app.route("/api/v1/admin/reports", reportRoutes(deps));
+  app.route("/api/v1/reports", publicReportRoutes(deps));
   app.route("/api/v1/uploads", uploadRoutes(deps));
   app.route("/", mediaRoutes(deps.storage, deps.database.db));
   app.route("/", watchRoutes(deps));
   app.route("/", helpRoutes(deps));
+  app.route("/", reportPageRoutes(deps));
   app.route("/", webRoutes(deps));
   app.notFound((c) =>
     c.req.path.startsWith("/api/") ? c.json({ error: "Not found" }, 404) : c.text("Not found", 404),
@@ -382,9 +399,13 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     deps.federation,
     deps.contextData,
     deps.fed.actorDocuments,
-    videos.handlers,
+    {
+      ...videos.handlers,
+      "report.forwarded": createReportForwarding(deps.federation, deps.contextData),
+    },
   );
   const logger = getLogger(["haven", "media"]);
+  const notifyLogger = getLogger(["haven", "reports"]);
   const processing = {
     db: deps.database.db,
     events: deps.events,
@@ -405,6 +426,22 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
       async (message) => {
         const job = message as BackgroundJob;
         if (job.type === "video.process") await processVideo(processing, job);
+      },
+      { signal },
+    ),
+    deps.queues.notify.listen(
+      async (message) => {
+        const job = message as BackgroundJob;
+        if (job.type !== "report.notify") return;
+        const outcome = await sendReportWebhook(
+          deps.database.db,
+          deps.safeFetch,
+          deps.config.publicUrl.origin,
+          job.reportId,
+        );
+        if (outcome === "refused") {
+          notifyLogger.warn("The report webhook refused report {reportId}", job);
+        }
       },
       { signal },
     ),

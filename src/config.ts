@@ -46,6 +46,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().optional(),
   SECRET_KEY: z.string().optional(),
   ALLOW_PRIVATE_ADDRESS: booleanFlag("ALLOW_PRIVATE_ADDRESS"),
+  TRUST_PROXY: booleanFlag("TRUST_PROXY"),
   LOG_LEVEL: z.string().optional(),
   MAX_UPLOAD_BYTES: z.string().optional(),
   HAVEN_ROLE: z.string().optional(),
@@ -67,6 +68,12 @@ export interface Config {
   /** `undefined` means: generate one and keep it in `dataDir/secret.key`. */
   readonly secretKey: string | undefined;
   readonly allowPrivateAddress: boolean;
+  /**
+   * Haven runs behind one reverse proxy that appends the client's address to
+   * `X-Forwarded-For`; only then is that header believed (else any client
+   * could pick its own address and escape per-address limits).
+   */
+  readonly trustProxy: boolean;
   readonly logLevel: LogLevel;
   readonly maxUploadBytes: number;
   readonly role: ProcessRole;
@@ -194,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR?.trim() || "./data",
     secretKey,
     allowPrivateAddress: e.ALLOW_PRIVATE_ADDRESS,
+    trustProxy: e.TRUST_PROXY,
     logLevel,
     maxUploadBytes,
     role,

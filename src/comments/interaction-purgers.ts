@@ -64,7 +64,8 @@ export const reportsPurger: Purger = {
   async hosts(tx) {
     const rows = await queryRows<{ host: string }>(
       tx,
-      sql`SELECT DISTINCT rtrim(lower(reporter_domain), '.') AS host FROM remote_reports`,
+      sql`SELECT DISTINCT rtrim(lower(reporter_domain), '.') AS host FROM remote_reports
+           WHERE reporter_domain IS NOT NULL`,
     );
     return rows.map((r) => r.host);
   },

@@ -23,7 +23,9 @@ export type OutboundEvent =
       /** The metadata that changed; absent in events queued before it existed (= everything). */
       changed?: (keyof VideoMetadata)[];
     }
-  | { type: "video.deleted"; videoId: string; channelId: string; ownerActorId: string };
+  | { type: "video.deleted"; videoId: string; channelId: string; ownerActorId: string }
+  /** A moderator forwarded a report about remote comments to their servers. */
+  | { type: "report.forwarded"; reportId: string };
 
 export interface OutboundEvents {
   /** Enqueue `event` on `tx`; it is delivered only if `tx` commits. */

@@ -29,7 +29,9 @@ export type AuditAction =
   | "draft.reject"
   | "exclusion.create"
   | "exclusion.destroy"
-  | "settings.update";
+  | "settings.update"
+  | "report.resolve"
+  | "report.forward";
 
 export interface AuditRecord {
   actor: ModerationActor;

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, isNull, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import { htmlToPlainText } from "../comments/sanitize-html.ts";
 import type { Db } from "../db/client.ts";
 import { localActors, remoteReports } from "../db/schema/index.ts";
@@ -51,7 +51,10 @@ export interface ReportWithTarget {
   targetHandle: string | null;
 }
 
-/** Newest first; `resolved` filters (undefined: all). */
+/**
+ * `someone_may_be_at_risk` first (a moderator opening the queue sees them
+ * before anything else), then newest first; `resolved` filters (undefined: all).
+ */
 export async function listRemoteReports(
   db: Db,
   options: { resolved?: boolean; limit: number; offset?: number },
@@ -64,7 +67,11 @@ export async function listRemoteReports(
     .from(remoteReports)
     .leftJoin(localActors, eq(localActors.id, remoteReports.targetActorId))
     .where(and(...filters))
-    .orderBy(desc(remoteReports.createdAt), desc(remoteReports.id))
+    .orderBy(
+      desc(sql`(${remoteReports.category} = 'someone_may_be_at_risk')`),
+      desc(remoteReports.createdAt),
+      desc(remoteReports.id),
+    )
     .limit(options.limit)
     .offset(options.offset ?? 0);
 }
@@ -82,16 +89,21 @@ export async function findRemoteReport(db: Db, id: string): Promise<ReportWithTa
   return row ?? null;
 }
 
-/** Marks a report handled (idempotent: the first resolution is kept). */
-export async function resolveRemoteReport(
+/**
+ * Marks a report handled with the action taken; true when this call resolved
+ * it (false: it already was, and the first resolution is kept).
+ */
+export async function markReportResolved(
   db: Db,
   id: string,
   accountId: string,
-): Promise<ReportWithTarget | null> {
-  if (!UUID.test(id)) return null;
-  await db
+  action: string,
+): Promise<boolean> {
+  if (!UUID.test(id)) return false;
+  const rows = await db
     .update(remoteReports)
-    .set({ resolvedAt: new Date(), resolvedBy: accountId })
-    .where(and(eq(remoteReports.id, id), isNull(remoteReports.resolvedAt)));
-  return findRemoteReport(db, id);
+    .set({ resolvedAt: new Date(), resolvedBy: accountId, actionTaken: action })
+    .where(and(eq(remoteReports.id, id), isNull(remoteReports.resolvedAt)))
+    .returning({ id: remoteReports.id });
+  return rows.length > 0;
 }

@@ -3,6 +3,7 @@ import {
   type AnyPgColumn,
   boolean,
   index,
+  integer,
   pgTable,
   text,
   timestamp,
@@ -79,19 +80,31 @@ export const videoReactions = pgTable(
 );
 
 /**
- * A report (`Flag`) from another server about our channels, videos or the
- * comments on them. Seen only by moderators; never sent anywhere.
+ * A report about our channels, videos or the comments on them: a `Flag` from
+ * another server (`source` remote) or a visitor's report from the watch page
+ * or `POST /api/v1/reports` (`source` local). Seen only by moderators; sent
+ * elsewhere only when a moderator forwards it (as the instance actor).
+ * The table keeps its first name (it held remote Flags only).
  */
 export const remoteReports = pgTable(
   "remote_reports",
   {
     id: uuid().primaryKey().defaultRandom(),
-    /** The Flag activity's id. */
-    iri: text().notNull().unique(),
-    /** Who sent it (Mastodon: the instance actor), kept for moderators only. */
-    reporterIri: text().notNull(),
-    /** Host of `reporterIri`, lower-case, no port (as `remote_actors.domain`). */
-    reporterDomain: text().notNull(),
+    /** The Flag activity's id; null for a local report. */
+    iri: text().unique(),
+    /** Who sent it (Mastodon: the instance actor), kept for moderators only; null for a local report. */
+    reporterIri: text(),
+    /** Host of `reporterIri`, lower-case, no port (as `remote_actors.domain`); null for a local report. */
+    reporterDomain: text(),
+    /** A signed-in local reporter; null when anonymous or remote. */
+    reporterAccountId: uuid().references(() => accounts.id, { onDelete: "set null" }),
+    source: text({ enum: ["local", "remote"] })
+      .notNull()
+      .default("remote"),
+    /** Mastodon's `spam` / `other`, plus Haven's `harassment` and `someone_may_be_at_risk`. */
+    category: text({ enum: ["spam", "harassment", "someone_may_be_at_risk", "other"] })
+      .notNull()
+      .default("other"),
     /** The reporter's comment, plain text. */
     comment: text().notNull().default(""),
     /** The Flag's `object` list as received. */
@@ -101,6 +114,10 @@ export const remoteReports = pgTable(
     /** Our videos and the comments on them that the report names (no FK: kept as evidence). */
     videoIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),
     commentIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),
+    /** When a moderator forwarded it to the reported comment's server. */
+    forwardedAt: timestamp({ withTimezone: true }),
+    /** What resolving it did: none, hide_comment, reject_comment, block_account, block_domain. */
+    actionTaken: text(),
     resolvedAt: timestamp({ withTimezone: true }),
     resolvedBy: uuid().references(() => accounts.id, { onDelete: "set null" }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -110,3 +127,15 @@ export const remoteReports = pgTable(
     index("remote_reports_reporter_domain_idx").on(t.reporterDomain),
   ],
 );
+
+/**
+ * Anonymous reports per client address, one fixed window per address. In the
+ * database (not process memory) so every web process counts the same reports.
+ * A row is only the address and a counter; stale rows are deleted as new
+ * windows start.
+ */
+export const reportRateLimits = pgTable("report_rate_limits", {
+  address: text().primaryKey(),
+  windowStartedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  count: integer().notNull().default(0),
+});

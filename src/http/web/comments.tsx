@@ -54,7 +54,8 @@ function Comment({ row }: { row: CommentWithAuthor }) {
             {" "}
             · <a href={`#comment-${comment.parentId}`}>in reply</a>
           </>
-        ) : null}
+        ) : null}{" "}
+        · <a href={`/videos/${comment.videoId}/report?comment=${comment.id}`}>Report</a>
       </p>
       {comment.summary ? (
         <details>

@@ -14,6 +14,7 @@ import type { HttpDeps } from "../deps.ts";
 import { VideoComments } from "./comments.tsx";
 import { CrisisResourcesBlock } from "./help.tsx";
 import { Layout } from "./layout.tsx";
+import { ReportVideo } from "./report.tsx";
 
 function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
   const { config, video, captions } = props;
@@ -176,6 +177,7 @@ export function watchRoutes(deps: HttpDeps): Hono {
           <CrisisResourcesBlock resources={resources} />
           <ShareLinks origin={config.publicUrl.origin} id={video.id} />
           <VideoComments db={db} videoId={video.id} />
+          <ReportVideo videoId={video.id} />
         </article>
       </Layout>,
     );
