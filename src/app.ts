@@ -35,6 +35,7 @@ import {
 } from "../federation/outbound/fetch-deadline.ts";
 import { PayloadOutboxQueue } from "../federation/outbound/payload-outbox.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
+import { createRemoteAccountResolver } from "../federation/remote-accounts.ts";
 import { CachedKvStore, FEDIFY_CACHEABLE_PREFIXES } from "../federation/storage/cached-kv-store.ts";
 import {
   enqueueInTransaction,
@@ -50,6 +51,7 @@ import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
 import { adminRoutes } from "./http/api/admin/admin.routes.ts";
 import type { AdminModeration } from "./http/api/admin/deps.ts";
 import { authRoutes } from "./http/api/auth.routes.ts";
+import { channelSafetyRoutes } from "./http/api/channel-safety.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
 import { commentRoutes } from "./http/api/comments.routes.ts";
 import { instanceRoutes } from "./http/api/instance.routes.ts";
@@ -273,6 +275,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     moderationRuntime,
     moderationAdmin: moderationRuntime,
     safeFetch: federationFetch,
+    remoteAccounts: createRemoteAccountResolver(canonical, federationFetch, {
+      allowPlainHttp: config.allowPrivateAddress,
+    }),
     remoteMediaLimitBytes: overrides.remoteMediaLimitBytes ?? REMOTE_MEDIA_LIMIT_BYTES,
     close: async () => {
       await moderationRuntime.close();
@@ -344,6 +349,7 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1/instance", instanceRoutes(deps));
   app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));
   app.route("/api/v1/channels", channelRoutes(deps));
+  app.route("/api/v1/channels", channelSafetyRoutes(deps));
   app.route("/api/v1/videos", videoRoutes(deps));
   app.route("/api/v1", commentRoutes(deps));
   app.route("/api/v1/admin/reports", reportRoutes(deps));

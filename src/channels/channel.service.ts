@@ -107,6 +107,8 @@ export interface ChannelPatch {
   discoverable?: boolean;
   indexable?: boolean;
   fields?: { name: string; value: string }[];
+  /** New uploads' comment policy when they choose none; null: the instance default. */
+  defaultCommentsPolicy?: "open" | "approval" | "closed" | null;
   /** Set by `updateChannelWithImages` (URLs of re-encoded, stored images). */
   avatarUrl?: string;
   headerUrl?: string;

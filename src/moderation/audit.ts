@@ -29,7 +29,11 @@ export type AuditAction =
   | "draft.reject"
   | "exclusion.create"
   | "exclusion.destroy"
-  | "settings.update";
+  | "settings.update"
+  | "watched_word.create"
+  | "watched_word.destroy"
+  | "lockdown.start"
+  | "lockdown.end";
 
 export interface AuditRecord {
   actor: ModerationActor;

@@ -1,5 +1,6 @@
 import type { Channel, FollowerView } from "../../channels/channel.service.ts";
 import type { ChannelMemberView } from "../../channels/channel-members.service.ts";
+import { defaultCommentsPolicyOf } from "../../comments/comment-defaults.ts";
 import type { Config } from "../../config.ts";
 
 export function channelJson(config: Config, channel: Channel, followersCount: number) {
@@ -16,6 +17,7 @@ export function channelJson(config: Config, channel: Channel, followersCount: nu
     discoverable: channel.discoverable,
     indexable: channel.indexable,
     fields: channel.fields,
+    default_comments_policy: defaultCommentsPolicyOf(channel),
     avatar: channel.avatarUrl,
     header: channel.headerUrl,
     followers_count: followersCount,

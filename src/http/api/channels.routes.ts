@@ -51,6 +51,13 @@ function parsePatch(fields: Fields): ChannelPatch {
     const v = optionalBoolean(fields, key);
     if (v !== undefined) patch[prop] = v;
   }
+  const policy = fields.default_comments_policy;
+  if (policy !== undefined) {
+    if (policy !== null && policy !== "open" && policy !== "approval" && policy !== "closed") {
+      throw new BadBodyError("default_comments_policy must be open, approval, closed or null");
+    }
+    patch.defaultCommentsPolicy = policy;
+  }
   if (fields.fields !== undefined) {
     const list = fields.fields;
     if (

@@ -10,6 +10,7 @@ import { domainBlockRoutes } from "./domain-blocks.routes.ts";
 import { draftRoutes } from "./drafts.routes.ts";
 import { exclusionRoutes } from "./exclusions.routes.ts";
 import { measureRoutes } from "./measures.routes.ts";
+import { lockdownRoutes, watchedWordRoutes } from "./safety.routes.ts";
 import { settingsRoutes } from "./settings.routes.ts";
 import { subscriptionRoutes } from "./subscriptions.routes.ts";
 
@@ -33,5 +34,7 @@ export function adminRoutes(deps: AdminDeps): Hono<AuthEnv> {
   app.route("/federation_settings", settingsRoutes(deps));
   app.route("/audit_log", auditLogRoutes(deps));
   app.route("/accounts", adminAccountRoutes(deps));
+  app.route("/watched_words", watchedWordRoutes(deps));
+  app.route("/lockdown", lockdownRoutes(deps));
   return app;
 }
