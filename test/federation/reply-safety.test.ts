@@ -343,6 +343,36 @@ describe("lockdown", () => {
   });
 });
 
+describe("the policy, published", () => {
+  test("the Note carries GoToSocial's interactionPolicy: approval for the public, open for all", async () => {
+    const noteJson = async (v: SupportVideo) => {
+      const res = await fetch(noteOf(v), { headers: { Accept: "application/activity+json" } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as JsonObject;
+    };
+    const approval = await noteJson(approvalVideo);
+    const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
+    expect(approval.interactionPolicy).toMatchObject({
+      canReply: {
+        automaticApproval: [channel.groupId],
+        manualApproval: [PUBLIC],
+        always: [channel.groupId],
+        approvalRequired: [PUBLIC],
+      },
+      canLike: { automaticApproval: [PUBLIC] },
+    });
+    const context = approval["@context"] as unknown[];
+    expect(context.at(-1)).toMatchObject({
+      gts: "https://gotosocial.org/ns#",
+      interactionPolicy: { "@id": "gts:interactionPolicy", "@type": "@id" },
+    });
+    expect(((await noteJson(openVideo)).interactionPolicy as JsonObject).canReply).toMatchObject({
+      automaticApproval: [PUBLIC],
+      manualApproval: [],
+    });
+  });
+});
+
 describe("out of order", () => {
   test("a Delete that arrives before its Create wins: the reply is never shown", async () => {
     const reply = mastodonReply(alice, {
