@@ -42,6 +42,10 @@ export const USAGE = `Usage: haven <command>
                                      entries blocking a TLD or public suffix (co.uk)
                                      apply only when each is named with --confirm
   domain-block export                print the blocks as Mastodon's CSV
+  watched-word add WORD… [--as ADMIN]
+                                     hold replies containing this word or phrase
+  watched-word remove ID|WORD… [--as ADMIN]
+  watched-word list
 `;
 
 /** `haven user create|password …` */

@@ -92,7 +92,7 @@ export async function domainBlockCommand(
   }
 }
 
-async function actorFor(
+export async function actorFor(
   database: Database,
   args: ParsedArgs,
 ): Promise<{ ok: true; value: ModerationActor } | { ok: false; error: string }> {
