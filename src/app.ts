@@ -36,6 +36,7 @@ import {
 import { PayloadOutboxQueue } from "../federation/outbound/payload-outbox.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
 import { createReportForwarding } from "../federation/outbound/report-forward.ts";
+import { createRemoteAccountResolver } from "../federation/remote-accounts.ts";
 import { CachedKvStore, FEDIFY_CACHEABLE_PREFIXES } from "../federation/storage/cached-kv-store.ts";
 import {
   enqueueInTransaction,
@@ -51,6 +52,7 @@ import type { OutboundEvent, OutboundEvents } from "./events/outbound.ts";
 import { adminRoutes } from "./http/api/admin/admin.routes.ts";
 import type { AdminModeration } from "./http/api/admin/deps.ts";
 import { authRoutes } from "./http/api/auth.routes.ts";
+import { channelSafetyRoutes } from "./http/api/channel-safety.routes.ts";
 import { channelRoutes } from "./http/api/channels.routes.ts";
 import { commentRoutes } from "./http/api/comments.routes.ts";
 import { instanceRoutes } from "./http/api/instance.routes.ts";
@@ -294,6 +296,9 @@ export async function createDeps(config: Config, overrides: DepsOverrides = {}):
     moderationRuntime,
     moderationAdmin: moderationRuntime,
     safeFetch: federationFetch,
+    remoteAccounts: createRemoteAccountResolver(canonical, federationFetch, {
+      allowPlainHttp: config.allowPrivateAddress,
+    }),
     remoteMediaLimitBytes: overrides.remoteMediaLimitBytes ?? REMOTE_MEDIA_LIMIT_BYTES,
     close: async () => {
       await moderationRuntime.close();
@@ -365,6 +370,7 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1/instance", instanceRoutes(deps));
   app.get("/api/v1/channels/:name/videos", channelVideosHandler(deps));
   app.route("/api/v1/channels", channelRoutes(deps));
+  app.route("/api/v1/channels", channelSafetyRoutes(deps));
   app.route("/api/v1/videos", videoRoutes(deps));
   app.route("/api/v1", commentRoutes(deps));
   app.route("/api/v1/admin/reports", reportRoutes(deps));

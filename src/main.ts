@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from "./cli/args.ts";
 import { type CliIo, channelCommand, tokenCreate, USAGE, userCommand } from "./cli/commands.ts";
 import { domainBlockCommand } from "./cli/domain-block.ts";
 import { settingsCommand } from "./cli/settings.ts";
+import { watchedWordCommand } from "./cli/watched-word.ts";
 import { type Config, ConfigError, loadConfig, type ProcessRole } from "./config.ts";
 import { EmbeddedDatabaseBusyError, openDatabase } from "./db/client.ts";
 import { HTTP_SERVER_OPTIONS } from "./http/server.ts";
@@ -100,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === "channel") return await channelCommand(database, args, io);
     if (command === "domain-block") return await domainBlockCommand(database, args, io);
     if (command === "settings") return await settingsCommand(database, outboundEvents(), args, io);
+    if (command === "watched-word") return await watchedWordCommand(database, args, io);
     throw new UsageError(`unknown command: ${args.positional.join(" ")}`);
   } finally {
     await database.close();

@@ -1,5 +1,6 @@
 import type { InboxContext } from "@fedify/fedify";
 import { type Delete, isActor, Tombstone, type Update } from "@fedify/vocab";
+import { rememberDeletion } from "../../src/comments/deleted-notes.service.ts";
 import {
   findRemoteActor,
   purgeRemoteActor,
@@ -31,4 +32,6 @@ export async function onDelete(ctx: InboxContext<HavenContext>, del: Delete): Pr
   const object = await del.getObject({ ...ctx, suppressError: true }).catch(() => null);
   if (object != null && !(object instanceof Tombstone) && !isActor(object)) return;
   await purgeRemoteActor(ctx.data.db, del.actorId.href);
+  // A reply of theirs still on its way (or retried) must not bring them back.
+  await rememberDeletion(ctx.data.db, del.actorId.href, del.actorId.href);
 }

@@ -2,8 +2,9 @@ import type { InboxContext } from "@fedify/fedify";
 import { type Create, Note } from "@fedify/vocab";
 import { findCommentByIri } from "../../src/comments/comment.service.ts";
 import { initialCommentState } from "../../src/comments/comment-policy.ts";
+import { wasDeleted } from "../../src/comments/deleted-notes.service.ts";
 import type { HavenContext } from "../context.ts";
-import { readRemoteNote } from "../objects/remote-note.ts";
+import { mediaDescriptionsOf, readRemoteNote } from "../objects/remote-note.ts";
 import { resolveReplyThread, storeAncestors, storeReply } from "./reply-thread.ts";
 import { trustedNoteOf } from "./trusted-note.ts";
 
@@ -19,7 +20,8 @@ const EMBEDDED_ONLY = {
  * comment on one: a comment, held or visible per the video's policy and the
  * author's standing. A reply to a comment we do not have is kept when its
  * missing parents, fetched (reply-thread.ts), lead to one of our videos;
- * they are stored as comments too, by the same rules. Anything else is
+ * they are stored as comments too, by the same rules. A Create whose Note
+ * its author already deleted (deleted-notes.service.ts) is dropped. Anything else is
  * ignored, and so is a reply not addressed to the public (followers-only or
  * direct: not for a public page). Duplicates (retries, shared and personal
  * inbox at once) end as one row: the Note id is unique.
@@ -35,6 +37,9 @@ export async function onCreate(ctx: InboxContext<HavenContext>, create: Create):
   if (sent != null && !(sent instanceof Note)) return;
   if (sent != null && sent.replyTargetId == null) return;
   if (await findCommentByIri(db, create.objectId.href)) return;
+  // Its author deleted it (or their account) before this Create arrived:
+  // deliveries come out of order, and the Delete must win.
+  if (await wasDeleted(db, actorId.href, create.objectId.href)) return;
 
   const standing = await ctx.data.moderation.decideForActor(actorId.href);
   if (standing.action === "reject") return;
@@ -50,5 +55,10 @@ export async function onCreate(ctx: InboxContext<HavenContext>, create: Create):
   if (initialCommentState(thread.target.video.commentsPolicy, standing.action) === null) return;
   const target = await storeAncestors(ctx, thread);
   if (!target) return;
-  await storeReply(ctx, { fields, author: actorId, standing: standing.action }, target);
+  const mediaDescriptions = note ? await mediaDescriptionsOf(note) : [];
+  await storeReply(
+    ctx,
+    { fields, author: actorId, standing: standing.action, mediaDescriptions },
+    target,
+  );
 }

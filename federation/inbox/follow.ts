@@ -2,6 +2,7 @@ import type { InboxContext } from "@fedify/fedify";
 import type { Follow } from "@fedify/vocab";
 import { findActorByHandle } from "../../src/actors/actor.service.ts";
 import { receiveFollow } from "../../src/follows/follow.service.ts";
+import { isLockedDown } from "../../src/moderation/lockdown.service.ts";
 import type { HavenContext } from "../context.ts";
 import { recentOrFetchedActor } from "./remote-author.ts";
 
@@ -23,6 +24,8 @@ export async function onFollow(ctx: InboxContext<HavenContext>, follow: Follow):
     follower,
     followee,
     activityIri: follow.id.href,
-    requireApproval: decision.action === "silence",
+    // During a lockdown (instance or this channel) a new follower waits for a human.
+    requireApproval:
+      decision.action === "silence" || (await isLockedDown(ctx.data.db, followee.id)),
   });
 }

@@ -1,6 +1,7 @@
 import type { Context, RequestContext, UnverifiedActivityReason } from "@fedify/fedify";
 import { type Activity, Delete } from "@fedify/vocab";
 import { FetchError } from "@fedify/vocab-runtime";
+import { rememberDeletion } from "../../src/comments/deleted-notes.service.ts";
 import { purgeRemoteActor } from "../../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "../context.ts";
 import { signedLoader } from "./loader.ts";
@@ -51,5 +52,6 @@ export async function onUnverifiedActivity(
   if (reason.keyId.origin !== actorId.origin) return;
   if (!(await actorIsGone(ctx, actorId))) return;
   await purgeRemoteActor(ctx.data.db, actorId.href);
+  await rememberDeletion(ctx.data.db, actorId.href, actorId.href);
   return new Response(null, { status: 202 });
 }

@@ -1,9 +1,10 @@
 import type { InboxContext } from "@fedify/fedify";
 import type { Update } from "@fedify/vocab";
 import { applyAuthorEdit, findCommentByIri } from "../../src/comments/comment.service.ts";
-import { stateAfterEdit } from "../../src/comments/comment-policy.ts";
+import { verdictAfterEdit } from "../../src/comments/comment-policy.ts";
 import type { HavenContext } from "../context.ts";
-import { readRemoteNote } from "../objects/remote-note.ts";
+import { mediaDescriptionsOf, readRemoteNote } from "../objects/remote-note.ts";
+import { circumstancesOf } from "./reply-circumstances.ts";
 import { trustedNoteOf } from "./trusted-note.ts";
 
 /**
@@ -23,11 +24,16 @@ export async function onNoteUpdate(ctx: InboxContext<HavenContext>, update: Upda
   const note = await trustedNoteOf(ctx, update, actorId);
   const fields = note ? readRemoteNote(note) : null;
   if (!fields) return;
+  const circumstances = await circumstancesOf(ctx, stored.video, {
+    fields,
+    author: actorId,
+    standing: standing.action,
+    mediaDescriptions: note ? await mediaDescriptionsOf(note) : [],
+  });
+  // Narrowed to followers or mentions only: no longer for a public page.
+  if (!fields.isPublic) Object.assign(circumstances, { policy: "approval", trusted: false });
   await applyAuthorEdit(ctx.data.db, stored.comment.id, fields, {
     editedAt: fields.updated ?? new Date(),
-    // Narrowed to followers or mentions only: no longer for a public page.
-    state: fields.isPublic
-      ? stateAfterEdit(stored.comment.state, stored.video.commentsPolicy, standing.action)
-      : stateAfterEdit(stored.comment.state, "approval", standing.action),
+    verdict: verdictAfterEdit(stored.comment.state, circumstances),
   });
 }

@@ -6,13 +6,14 @@ import {
   insertRemoteComment,
   type VideoComment,
 } from "../../src/comments/comment.service.ts";
-import { type AuthorStanding, initialCommentState } from "../../src/comments/comment-policy.ts";
+import { replyVerdict } from "../../src/comments/comment-policy.ts";
 import { domainOf } from "../../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "../context.ts";
-import { isAuthoredBy, type RemoteNoteFields, readRemoteNote } from "../objects/remote-note.ts";
+import { isAuthoredBy, mediaDescriptionsOf, readRemoteNote } from "../objects/remote-note.ts";
 import { type ReplyTarget, resolveReplyTarget } from "./interaction-target.ts";
 import { signedLoader } from "./loader.ts";
 import { recentOrFetchedActor } from "./remote-author.ts";
+import { circumstancesOf, type ReplyToJudge } from "./reply-circumstances.ts";
 
 /**
  * How many ancestors of a reply we fetch when we do not have them: 5. A
@@ -31,11 +32,7 @@ export const MAX_FETCHED_ANCESTORS = 5;
 const logger = getLogger(["haven", "federation", "replies"]);
 
 /** A parent we did not have, fetched from its origin and read like a delivered reply. */
-export interface FetchedAncestor {
-  fields: RemoteNoteFields;
-  author: URL;
-  standing: AuthorStanding;
-}
+export type FetchedAncestor = ReplyToJudge;
 
 export interface ReplyThread {
   /** What the farthest fetched ancestor (or, without any, the reply) answers. */
@@ -111,22 +108,28 @@ async function fetchAncestor(
   const fields = readRemoteNote(note);
   // A followers-only parent is not for a public page, and neither is its thread.
   if (!fields?.isPublic) return null;
-  return { fields, author, standing: standing.action };
+  return {
+    fields,
+    author,
+    standing: standing.action,
+    mediaDescriptions: await mediaDescriptionsOf(note),
+  };
 }
 
 /**
  * Stores a reply under `target` the one way every reply is stored: the
- * video's comment policy and the author's standing give its state (held for
- * approval, visible, or not kept: null), its author is resolved from its
- * origin. A row stored meanwhile by a concurrent delivery is returned.
+ * video's comment policy, the author's standing and trust, lockdowns and
+ * the watched words give its state (held, with why; visible; or not kept:
+ * null), its author is resolved from its origin. A row stored meanwhile by
+ * a concurrent delivery is returned.
  */
 export async function storeReply(
   ctx: Context<HavenContext>,
-  reply: { fields: RemoteNoteFields; author: URL; standing: AuthorStanding },
+  reply: ReplyToJudge,
   target: ReplyTarget,
 ): Promise<VideoComment | null> {
-  const state = initialCommentState(target.video.commentsPolicy, reply.standing);
-  if (state === null) return null;
+  const verdict = replyVerdict(await circumstancesOf(ctx, target.video, reply));
+  if (verdict === null) return null;
   const author = await recentOrFetchedActor(ctx, reply.author);
   if (!author) return null;
   const { fields } = reply;
@@ -137,7 +140,7 @@ export async function storeReply(
     parentId: target.parent?.id ?? null,
     inReplyToIri: fields.inReplyTo?.href ?? "",
     publishedAt: fields.published,
-    state,
+    ...verdict,
   });
   return inserted ?? (await findCommentByIri(ctx.data.db, fields.iri))?.comment ?? null;
 }

@@ -45,6 +45,28 @@ export function readRemoteNote(note: Note): RemoteNoteFields | null {
 }
 
 /**
+ * The media descriptions (`name` of each embedded attachment: Mastodon's alt
+ * text) of a reply, for the watched words. Referenced attachments are not
+ * fetched: Mastodon and PeerTube embed them.
+ */
+export async function mediaDescriptionsOf(note: Note): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const attachment of note.getAttachments({
+      documentLoader: () => Promise.reject(new Error("embedded attachments only")),
+      suppressError: true,
+    })) {
+      const name = attachment != null && "name" in attachment ? attachment.name : null;
+      if (name != null) names.push(name.toString());
+      if (names.length >= 20) break;
+    }
+  } catch {
+    // A malformed attachment list: the text and content warning are still checked.
+  }
+  return names;
+}
+
+/**
  * Whether `note` may be believed as `actor`'s own words (SECURITY #14): its
  * id has the actor's origin and every `attributedTo` is the actor.
  */

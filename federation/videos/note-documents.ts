@@ -1,5 +1,6 @@
 import { getDocumentLoader } from "@fedify/vocab-runtime";
 import { canonicalShape } from "../objects/canonical-shape.ts";
+import { withInteractionPolicy } from "../objects/interaction-policy.ts";
 import { withAttachmentBlurhash } from "../objects/note-blurhash.ts";
 import { buildVideoNote } from "../objects/video-note.ts";
 import {
@@ -18,7 +19,8 @@ const JSON_LD = { format: "compact", contextLoader: loader } as const;
 /**
  * The Note face as it goes on the wire: Fedify's compacted JSON-LD in
  * Haven's canonical shape (ADR 0012), plus the attachment's `blurhash`,
- * a Mastodon term Fedify's vocabulary lacks. The same function serves the
+ * a Mastodon term Fedify's vocabulary lacks, and GoToSocial's
+ * `interactionPolicy` (who may reply without approval). The same function serves the
  * Note (and its Create) and builds what is delivered, so the two agree.
  */
 export async function noteJson(face: VideoFace): Promise<Json> {
@@ -39,5 +41,8 @@ export async function deleteNoteJson(urls: DeletedVideoUrls, eventId: string): P
 }
 
 function finish(compacted: unknown, face: VideoFace): Json {
-  return withAttachmentBlurhash(canonicalShape(compacted as Json), face);
+  return withInteractionPolicy(
+    withAttachmentBlurhash(canonicalShape(compacted as Json), face),
+    face,
+  );
 }

@@ -108,6 +108,8 @@ export interface ChannelPatch {
   indexable?: boolean;
   fields?: { name: string; value: string }[];
   appendSupportLink?: boolean;
+  /** New uploads' comment policy when they choose none; null: the instance default. */
+  defaultCommentsPolicy?: "open" | "approval" | "closed" | null;
   /** Set by `updateChannelWithImages` (URLs of re-encoded, stored images). */
   avatarUrl?: string;
   headerUrl?: string;

@@ -47,6 +47,10 @@ export const USAGE = `Usage: haven <command>
                                      KEY: crisis_resources, hide_counts, report_webhook_url,
                                      report_webhook_secret, default_comments_policy;
                                      VALUE is JSON or plain text; null resets to the default
+  watched-word add WORD… [--as ADMIN]
+                                     hold replies containing this word or phrase
+  watched-word remove ID|WORD… [--as ADMIN]
+  watched-word list
 `;
 
 /** `haven user create|password …` */

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { remoteActors, supportVideos, videoComments } from "../db/schema/index.ts";
-import type { CommentState } from "./comment-policy.ts";
+import type { CommentState, HeldReason, ReplyVerdict } from "./comment-policy.ts";
 import { htmlToPlainText, sanitizeRemoteHtml } from "./sanitize-html.ts";
 
 export type VideoComment = typeof videoComments.$inferSelect;
@@ -30,6 +30,9 @@ export interface IncomingComment extends CommentBody {
   url: string | null;
   publishedAt: Date | null;
   state: CommentState;
+  /** Why it is held (comment-policy.ts); absent when visible. */
+  heldReason?: HeldReason | null;
+  heldWord?: string | null;
 }
 
 function cleanBody(body: CommentBody) {
@@ -59,6 +62,8 @@ export async function insertRemoteComment(
       inReplyToIri: input.inReplyToIri,
       url: input.url,
       state: input.state,
+      heldReason: input.heldReason ?? null,
+      heldWord: input.heldWord ?? null,
       ...cleanBody(input),
       ...(input.publishedAt ? { publishedAt: input.publishedAt } : {}),
     })
@@ -104,12 +109,20 @@ export async function applyAuthorEdit(
   db: Db,
   commentId: string,
   body: CommentBody,
-  edit: { editedAt: Date; state: CommentState },
+  edit: { editedAt: Date; verdict: ReplyVerdict | null },
 ): Promise<void> {
   if (body.html.length > MAX_COMMENT_HTML) return;
+  const verdict = edit.verdict;
   await db
     .update(videoComments)
-    .set({ ...cleanBody(body), editedAt: edit.editedAt, state: edit.state })
+    .set({
+      ...cleanBody(body),
+      editedAt: edit.editedAt,
+      // No verdict: the state (and why it was held) stays as it was.
+      ...(verdict
+        ? { state: verdict.state, heldReason: verdict.heldReason, heldWord: verdict.heldWord }
+        : {}),
+    })
     .where(eq(videoComments.id, commentId));
 }
 

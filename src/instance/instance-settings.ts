@@ -91,7 +91,7 @@ export interface SafetySettingsPatch {
   hideCounts?: boolean;
   reportWebhookUrl?: string | null;
   reportWebhookSecret?: string | null;
-  defaultCommentsPolicy?: CommentsPolicy;
+  defaultCommentsPolicy?: CommentsPolicy | null;
 }
 
 const API_FIELDS = new Set(Object.values(SETTING_KEYS));
@@ -135,12 +135,12 @@ export function parseSafetySettings(body: Record<string, unknown>): SafetySettin
   }
   if ("default_comments_policy" in b) {
     const p = b.default_comments_policy;
-    if (!COMMENTS_POLICIES.includes(p as CommentsPolicy)) {
+    if (clearing(p)) patch.defaultCommentsPolicy = null;
+    else if (!COMMENTS_POLICIES.includes(p as CommentsPolicy)) {
       throw new InvalidSettingError(
         `default_comments_policy must be one of ${COMMENTS_POLICIES.join(", ")}`,
       );
-    }
-    patch.defaultCommentsPolicy = p as CommentsPolicy;
+    } else patch.defaultCommentsPolicy = p as CommentsPolicy;
   }
   return patch;
 }

@@ -31,7 +31,11 @@ export type AuditAction =
   | "exclusion.destroy"
   | "settings.update"
   | "report.resolve"
-  | "report.forward";
+  | "report.forward"
+  | "watched_word.create"
+  | "watched_word.destroy"
+  | "lockdown.start"
+  | "lockdown.end";
 
 export interface AuditRecord {
   actor: ModerationActor;

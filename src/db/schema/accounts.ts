@@ -43,6 +43,8 @@ export const localActors = pgTable(
     manuallyApprovesFollowers: boolean().notNull().default(false),
     discoverable: boolean().notNull().default(true),
     indexable: boolean().notNull().default(false),
+    /** A channel's policy for new uploads that choose none; null: the instance default. */
+    defaultCommentsPolicy: text({ enum: ["open", "approval", "closed"] }),
     /** Profile fields shown on Mastodon, e.g. crisis resources. */
     fields: jsonb().$type<{ name: string; value: string }[]>().notNull().default([]),
     /**

@@ -4,6 +4,7 @@ export * from "./follows.ts";
 export * from "./interactions.ts";
 export * from "./moderation.ts";
 export * from "./remote-actors.ts";
+export * from "./safety.ts";
 export * from "./settings.ts";
 export * from "./uploads.ts";
 export * from "./videos.ts";

@@ -44,6 +44,10 @@ export const videoComments = pgTable(
     /** The Note's HTML page, when it has one. */
     url: text(),
     state: text({ enum: ["held", "visible", "rejected"] }).notNull(),
+    /** Why a reply was held (src/comments/reply-hold.ts); null when it never was. */
+    heldReason: text({ enum: ["policy", "watched_word", "silenced_domain", "lockdown"] }),
+    /** The watched word (as the admin typed it) that held it. */
+    heldWord: text(),
     publishedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     editedAt: timestamp({ withTimezone: true }),
     moderatedAt: timestamp({ withTimezone: true }),

@@ -1,8 +1,15 @@
 import type { Channel, FollowerView } from "../../channels/channel.service.ts";
 import type { ChannelMemberView } from "../../channels/channel-members.service.ts";
+import type { CommentsPolicy } from "../../comments/comment-policy.ts";
 import type { Config } from "../../config.ts";
 
-export function channelJson(config: Config, channel: Channel, followersCount: number | null) {
+export function channelJson(
+  config: Config,
+  channel: Channel,
+  followersCount: number | null,
+  /** The policy new uploads get when they choose none (the channel's, else the instance's). */
+  defaultCommentsPolicy: CommentsPolicy,
+) {
   const origin = config.publicUrl.origin;
   return {
     id: channel.id,
@@ -17,6 +24,7 @@ export function channelJson(config: Config, channel: Channel, followersCount: nu
     indexable: channel.indexable,
     fields: channel.fields,
     append_support_link: channel.appendSupportLink,
+    default_comments_policy: defaultCommentsPolicy,
     avatar: channel.avatarUrl,
     header: channel.headerUrl,
     followers_count: followersCount,

@@ -18,6 +18,7 @@ import {
   listChannelMembers,
   removeChannelMember,
 } from "../../channels/channel-members.service.ts";
+import { defaultCommentsPolicyOf } from "../../comments/comment-defaults.ts";
 import { acceptFollowRequest, rejectFollowRequest } from "../../follows/follow.service.ts";
 import { getHideCounts } from "../../instance/instance-settings.ts";
 import { receiveImageForm } from "../../media/image-form.ts";
@@ -53,6 +54,13 @@ function parsePatch(fields: Fields): ChannelPatch {
     const v = optionalBoolean(fields, key);
     if (v !== undefined) patch[prop] = v;
   }
+  const policy = fields.default_comments_policy;
+  if (policy !== undefined) {
+    if (policy !== null && policy !== "open" && policy !== "approval" && policy !== "closed") {
+      throw new BadBodyError("default_comments_policy must be open, approval, closed or null");
+    }
+    patch.defaultCommentsPolicy = policy;
+  }
   if (fields.fields !== undefined) {
     const list = fields.fields;
     if (
@@ -72,7 +80,12 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
   const auth = requireAuth(db, deps.tokens);
 
   const json = async (channel: Channel) =>
-    channelJson(deps.config, channel, await countFollowers(db, channel.id));
+    channelJson(
+      deps.config,
+      channel,
+      await countFollowers(db, channel.id),
+      await defaultCommentsPolicyOf(db, channel),
+    );
 
   /**
    * A channel as the caller may see it: with counts hidden (the instance

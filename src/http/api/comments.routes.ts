@@ -74,7 +74,7 @@ export function commentRoutes(deps: HttpDeps): Hono<AuthEnv> {
       }
     }
     const rows = await listVideoComments(db, video.id, { states, ...pageOf(c) });
-    return c.json(rows.map(commentJson));
+    return c.json(rows.map((row) => commentJson(row, wanted !== "visible")));
   });
 
   /** The comment, if the caller manages its video's channel. */
@@ -96,7 +96,7 @@ export function commentRoutes(deps: HttpDeps): Hono<AuthEnv> {
       if (error) return error;
       await moderateComment(db, found.comment.id, state, c.get("principal").account.id);
       const row = await findCommentWithAuthor(db, found.comment.id);
-      return row ? c.json(commentJson(row)) : errorResponse(c, 404, "comment not found");
+      return row ? c.json(commentJson(row, true)) : errorResponse(c, 404, "comment not found");
     });
   }
 

@@ -1,4 +1,5 @@
 import { type Channel, canManageChannel, findChannel } from "../../channels/channel.service.ts";
+import { defaultCommentsPolicyOf } from "../../comments/comment-defaults.ts";
 import type { Db } from "../../db/client.ts";
 import { probe } from "../../media/probe.ts";
 import { createVideo, type SupportVideo } from "../../videos/video.service.ts";
@@ -41,7 +42,12 @@ export async function checkVideoPublish(
   }
   const metadata = parseVideoMetadata(fields, false);
   if (!metadata.ok) return refuse(400, metadata.error.message);
-  return { ok: true, value: { channel, metadata: metadata.value } };
+  // An upload that does not choose gets its channel's default (else the instance's).
+  const chosen = typeof fields.comments_policy === "string" && fields.comments_policy.trim() !== "";
+  const commentsPolicy = chosen
+    ? metadata.value.commentsPolicy
+    : await defaultCommentsPolicyOf(db, channel);
+  return { ok: true, value: { channel, metadata: { ...metadata.value, commentsPolicy } } };
 }
 
 export interface StagedVideoFiles {

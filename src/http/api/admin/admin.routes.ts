@@ -11,6 +11,7 @@ import { draftRoutes } from "./drafts.routes.ts";
 import { exclusionRoutes } from "./exclusions.routes.ts";
 import { instanceSettingsRoutes } from "./instance-settings.routes.ts";
 import { measureRoutes } from "./measures.routes.ts";
+import { lockdownRoutes, watchedWordRoutes } from "./safety.routes.ts";
 import { settingsRoutes } from "./settings.routes.ts";
 import { subscriptionRoutes } from "./subscriptions.routes.ts";
 
@@ -35,5 +36,7 @@ export function adminRoutes(deps: AdminDeps): Hono<AuthEnv> {
   app.route("/instance_settings", instanceSettingsRoutes(deps));
   app.route("/audit_log", auditLogRoutes(deps));
   app.route("/accounts", adminAccountRoutes(deps));
+  app.route("/watched_words", watchedWordRoutes(deps));
+  app.route("/lockdown", lockdownRoutes(deps));
   return app;
 }
