@@ -37,6 +37,7 @@ import { PayloadOutboxQueue } from "../federation/outbound/payload-outbox.ts";
 import { createOutboundPublisher } from "../federation/outbound/publisher.ts";
 import { createReportForwarding } from "../federation/outbound/report-forward.ts";
 import { createRemoteAccountResolver } from "../federation/remote-accounts.ts";
+import { createReplyApprovals } from "../federation/replies/reply-approval.ts";
 import { CachedKvStore, FEDIFY_CACHEABLE_PREFIXES } from "../federation/storage/cached-kv-store.ts";
 import {
   enqueueInTransaction,
@@ -408,6 +409,7 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     {
       ...videos.handlers,
       "report.forwarded": createReportForwarding(deps.federation, deps.contextData),
+      "comment.moderated": createReplyApprovals(deps.federation, deps.contextData),
     },
   );
   const logger = getLogger(["haven", "media"]);

@@ -2,6 +2,7 @@ import type { Federation } from "@fedify/fedify";
 import type { Context as HonoContext, MiddlewareHandler, Next } from "hono";
 import type { HavenContext } from "../context.ts";
 import { authorizeFetch } from "../moderation/fetch-authorization.ts";
+import { answerReplyApproval } from "../replies/reply-approval.ts";
 import { answerVideoCollection } from "../videos/video-collections.ts";
 import { answerWebFinger } from "../webfinger/handler.ts";
 import type { ActorFastPath } from "./actor-fast-path.ts";
@@ -75,7 +76,9 @@ export function federationMiddleware(
     } else {
       const refused = await authorizeFetch(request, { federation, contextData, enabled });
       if (refused) return refused;
-      const collection = await answerVideoCollection(request, path, contextData);
+      const collection =
+        (await answerVideoCollection(request, path, contextData)) ??
+        (await answerReplyApproval(request, path, contextData));
       if (collection) return collection;
     }
     const response = await federation.fetch(request, {

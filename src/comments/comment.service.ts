@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { remoteActors, supportVideos, videoComments } from "../db/schema/index.ts";
+import type { OutboundEvents } from "../events/outbound.ts";
 import type { CommentState, HeldReason, ReplyVerdict } from "./comment-policy.ts";
 import { htmlToPlainText, sanitizeRemoteHtml } from "./sanitize-html.ts";
 
@@ -139,18 +140,36 @@ export async function deleteCommentOfAuthor(
 }
 
 /** A channel manager approves (`visible`) or rejects (`rejected`, kept hidden) a reply. */
+/**
+ * A moderator approves or rejects a reply. A held reply to the video itself
+ * that is decided here is answered to its author's server (an `Accept` or a
+ * `Reject`, `comment.moderated`), in the same transaction: servers that
+ * honour the Note's interaction policy (GoToSocial) show the reply as
+ * pending until then.
+ */
 export async function moderateComment(
   db: Db,
+  events: OutboundEvents,
   commentId: string,
   state: "visible" | "rejected",
   accountId: string,
 ): Promise<VideoComment | null> {
-  const [row] = await db
-    .update(videoComments)
-    .set({ state, moderatedAt: new Date(), moderatedBy: accountId })
-    .where(eq(videoComments.id, commentId))
-    .returning();
-  return row ?? null;
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ state: videoComments.state, parentId: videoComments.parentId })
+      .from(videoComments)
+      .where(eq(videoComments.id, commentId))
+      .for("update");
+    const [row] = await tx
+      .update(videoComments)
+      .set({ state, moderatedAt: new Date(), moderatedBy: accountId })
+      .where(eq(videoComments.id, commentId))
+      .returning();
+    if (row && before?.state === "held" && before.parentId === null) {
+      await events.record(tx, { type: "comment.moderated", commentId, state });
+    }
+    return row ?? null;
+  });
 }
 
 export async function deleteComment(db: Db, commentId: string): Promise<boolean> {

@@ -25,7 +25,8 @@ export type OutboundEvent =
     }
   | { type: "video.deleted"; videoId: string; channelId: string; ownerActorId: string }
   /** A moderator forwarded a report about remote comments to their servers. */
-  | { type: "report.forwarded"; reportId: string };
+  | { type: "report.forwarded"; reportId: string }
+  | { type: "comment.moderated"; commentId: string; state: "visible" | "rejected" };
 
 export interface OutboundEvents {
   /** Enqueue `event` on `tx`; it is delivered only if `tx` commits. */

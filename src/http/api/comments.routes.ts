@@ -94,7 +94,13 @@ export function commentRoutes(deps: HttpDeps): Hono<AuthEnv> {
     app.post(`/comments/:id/${action}`, write, async (c) => {
       const { found, error } = await managed(c);
       if (error) return error;
-      await moderateComment(db, found.comment.id, state, c.get("principal").account.id);
+      await moderateComment(
+        db,
+        deps.events,
+        found.comment.id,
+        state,
+        c.get("principal").account.id,
+      );
       const row = await findCommentWithAuthor(db, found.comment.id);
       return row ? c.json(commentJson(row, true)) : errorResponse(c, 404, "comment not found");
     });
