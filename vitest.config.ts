@@ -7,8 +7,15 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, "test/peers/**"],
     globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // `expect.poll` waits for a condition (a queued activity handled, a row
+    // stored); its 1 s default is a guess at speed that a loaded 2-core CI
+    // machine misses. Waiting longer costs nothing when the condition holds.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
+    // Generous bounds for a hung test: several tests start `haven` processes
+    // (tsx compiles on start), which takes seconds idle and a minute or more
+    // on a loaded CI machine. Correct tests finish long before.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     pool: "forks",
     fileParallelism: true,
     maxWorkers: 4,

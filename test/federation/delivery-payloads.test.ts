@@ -195,9 +195,7 @@ describe("upgrade", () => {
       started: new Date().toISOString(),
       attempt: 0,
     });
-    const delivered = await gts.waitForDelivery((d) => d.body?.type === "Update", {
-      timeoutMs: 10_000,
-    });
+    const delivered = await gts.waitForDelivery((d) => d.body?.type === "Update");
     expect(delivered.verified).toBe(true);
     expect(delivered.raw).toBe(body);
   });
@@ -233,7 +231,7 @@ describe("restart", () => {
       expect(new Set(creates(gts).map((d) => d.raw)).size).toBe(1);
       expect(creates(gts).every((d) => d.verified)).toBe(true);
       // The periodic sweep removed the payload once the last delivery was done.
-      await expect.poll(() => payloads(), { timeout: 5_000 }).toEqual([]);
+      await expect.poll(() => payloads(), { timeout: 15_000 }).toEqual([]);
     } finally {
       stop.abort();
       await workers;

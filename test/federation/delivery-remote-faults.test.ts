@@ -109,7 +109,7 @@ test("a remote that never answers does not hold the only delivery slot", async (
   const dead = await follower("127.0.0.6", "cat");
   dead.setInboxBehaviour((a) => (isCreate(a) ? { hang: true } : undefined));
   await publishVideo(haven, channel);
-  await expect.poll(() => createAttempts(dead).length, { timeout: 10_000 }).toBe(1);
+  await expect.poll(() => createAttempts(dead).length, { timeout: 15_000 }).toBe(1);
   const hungAt = createAttempts(dead)[0]!.receivedAt.getTime();
 
   // While that POST hangs (until the 10 s deadline), the Accept for a new

@@ -26,7 +26,7 @@ export async function inboxDrained(db: Db, queues: string[] = ["inbox"]): Promis
           .where(inArray(fedifyMessages.queue, queues));
         return row?.n;
       },
-      { timeout: 10_000, interval: 25 },
+      { timeout: 30_000, interval: 25 },
     )
     .toBe(0);
 }

@@ -416,7 +416,8 @@ describe("malformed requests", () => {
       url: personalInbox(),
       body: "{}",
       headers: { ...headers, "Content-Length": String(5 * 1024 * 1024) },
-      timeoutMs: 2_000,
+      // Never sent: a server waiting for those 5 MB would run into this.
+      timeoutMs: 10_000,
     });
     expect(claimed.status).toBe(413);
     // Chunked: no length announced, so the cap must count the bytes as they arrive.

@@ -428,7 +428,7 @@ describe("activity ids on someone else's origin", () => {
     expect(squat.status).toBe(400);
     await inboxDrained(db());
     await send(mastodon, alice, mastodonDelete(alice, reply.object.id));
-    await expect.poll(() => commentByIri(db(), reply.object.id), { timeout: 3_000 }).toBeNull();
+    await expect.poll(() => commentByIri(db(), reply.object.id), { timeout: 15_000 }).toBeNull();
   });
 });
 

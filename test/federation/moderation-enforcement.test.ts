@@ -146,7 +146,7 @@ describe("inbox", () => {
     const activity = follow(sam, channel.groupId);
     const res = await quiet.send(sam, channel.inbox, activity);
     expect(res.status).toBe(202);
-    await expect.poll(() => followRows(sam), { timeout: 10_000 }).toEqual([{ status: "pending" }]);
+    await expect.poll(() => followRows(sam), { timeout: 15_000 }).toEqual([{ status: "pending" }]);
     await new Promise((r) => setTimeout(r, 500));
     expect(quiet.deliveries.filter((d) => d.body?.type === "Accept")).toEqual([]);
   });

@@ -32,11 +32,11 @@ export class DeliveryLog {
 
   /**
    * Resolves with the first delivery (already received or still to come) matching `predicate`.
-   * Rejects after `timeoutMs` (default 10 s) listing everything that arrived.
+   * Rejects after `timeoutMs` (default 30 s) listing everything that arrived.
    */
   waitFor(
     predicate: (delivery: Delivery) => boolean,
-    { timeoutMs = 10_000 }: { timeoutMs?: number } = {},
+    { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
   ): Promise<Delivery> {
     const existing = this.deliveries.find(predicate);
     if (existing) return Promise.resolve(existing);
