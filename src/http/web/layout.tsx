@@ -11,6 +11,22 @@ a:focus-visible{outline:3px solid #1d5fd1;outline-offset:2px}
 .avatar{width:72px;height:72px;border-radius:50%;object-fit:cover;background:#ddd;float:right}
 code.handle{background:#eef;padding:.2rem .4rem;border-radius:.3rem;user-select:all}
 footer{color:#666;font-size:.85rem;margin-top:2rem}
+*,*::before,*::after{box-sizing:border-box}
+img,video{max-width:100%}
+header{flex-wrap:wrap;gap:.5rem}
+main{overflow-wrap:break-word}
+code{overflow-wrap:anywhere}
+.player{display:block;margin:0 auto;background:#000}
+.cues{list-style:none;padding:0;margin:0}
+.cues li{margin:.3rem 0}
+.cue-time{font-variant-numeric:tabular-nums;color:#555;margin-right:.4rem}
+.follow-form label{font-weight:600;display:block}
+.hint{margin:.2rem 0 .4rem;color:#555;font-size:.9rem}
+.error{color:#a4001d;font-weight:600}
+.follow-form .row{display:flex;flex-wrap:wrap;gap:.5rem}
+.follow-form input{flex:1 1 12rem;min-width:0;font:inherit;padding:.5rem;border:1px solid #767676;border-radius:.4rem}
+button{font:inherit;padding:.5rem 1rem;border:0;border-radius:.4rem;background:#1d5fd1;color:#fff;cursor:pointer}
+button:focus-visible,input:focus-visible,summary:focus-visible{outline:3px solid #1d5fd1;outline-offset:2px}
 `;
 
 export function Layout(props: {

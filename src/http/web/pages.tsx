@@ -1,17 +1,17 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { findActorByHandle } from "../../actors/actor.service.ts";
-import {
-  type Channel,
-  countFollowers,
-  findChannel,
-  listChannels,
-} from "../../channels/channel.service.ts";
-import { getHideCounts, getSafetySettings } from "../../instance/instance-settings.ts";
+import { countFollowers, findChannel } from "../../channels/channel.service.ts";
+import { getSafetySettings } from "../../instance/instance-settings.ts";
+import type { SafeFetch } from "../../net/safe-fetch.ts";
 import { listChannelVideos, type SupportVideo } from "../../videos/video.service.ts";
 import { mediaUrl } from "../api/video-json.ts";
+import { type Fields, readFields } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
+import { ChannelCard } from "./channel-card.tsx";
 import { CrisisResourcesBlock } from "./help.tsx";
+import { homeRoutes } from "./home.tsx";
 import { Layout } from "./layout.tsx";
+import { type FollowFormState, RemoteFollowForm, remoteFollow } from "./remote-follow.tsx";
 
 function VideoList(props: { videos: SupportVideo[]; deps: HttpDeps; handle: string }) {
   const { videos, deps } = props;
@@ -55,49 +55,16 @@ function VideoList(props: { videos: SupportVideo[]; deps: HttpDeps; handle: stri
 
 const PAGE_SIZE = 20;
 
-/** `followers` is null when the instance hides counts from the public. */
-function ChannelCard(props: {
-  channel: Channel;
-  host: string;
-  followers: number | null;
-  full?: boolean;
-}) {
-  const { channel, host } = props;
-  const handle = `@${channel.handle}@${host}`;
-  return (
-    <section class="card">
-      {channel.avatarUrl ? <img class="avatar" src={channel.avatarUrl} alt="" /> : null}
-      <h2>
-        <a href={`/@${channel.handle}`}>{channel.displayName || channel.handle}</a>
-      </h2>
-      <p>
-        <code class="handle">{handle}</code>
-        {props.followers === null ? "" : ` · ${props.followers} followers`}
-        {channel.manuallyApprovesFollowers ? " · follow requests are reviewed" : ""}
-      </p>
-      {props.full ? (
-        channel.summary.split(/\n{2,}/).map((p) => <p>{p}</p>)
-      ) : (
-        <p>{channel.summary.slice(0, 200)}</p>
-      )}
-      {props.full ? (
-        <details open>
-          <summary>How to follow from Mastodon or PeerTube</summary>
-          <ol>
-            <li>
-              Copy the handle: <code class="handle">{handle}</code>
-            </li>
-            <li>Paste it into the search box of your Mastodon or PeerTube instance.</li>
-            <li>Open the channel that appears and press Follow (or Subscribe).</li>
-          </ol>
-          <p>New videos then appear in your home timeline.</p>
-        </details>
-      ) : null}
-    </section>
+const notFound = (c: Context) =>
+  c.html(
+    <Layout title="Not found">
+      <h1>No such channel</h1>
+    </Layout>,
+    404,
   );
-}
 
-export function webRoutes(deps: HttpDeps): Hono {
+/** `safeFetch`: the fetcher every remote lookup goes through (remote follow's WebFinger). */
+export function webRoutes(deps: HttpDeps & { safeFetch: SafeFetch }): Hono {
   const db = deps.database.db;
   const host = deps.config.publicUrl.host;
   const app = new Hono();
@@ -106,31 +73,9 @@ export function webRoutes(deps: HttpDeps): Hono {
   const shownFollowers = async (hidden: boolean, channelId: string) =>
     hidden ? null : await countFollowers(db, channelId);
 
-  app.get("/", async (c) => {
-    const channels = await listChannels(db);
-    const hidden = await getHideCounts(db);
-    const cards = await Promise.all(
-      channels.map(async (ch) => ({ ch, followers: await shownFollowers(hidden, ch.id) })),
-    );
-    return c.html(
-      <Layout
-        title={`Haven — ${host}`}
-        description="Support videos about Borderline Personality Disorder"
-      >
-        <h1>Haven on {host}</h1>
-        <p>
-          Short support videos about Borderline Personality Disorder, from clinicians and people
-          with lived experience. Follow a channel from Mastodon or PeerTube.
-        </p>
-        {cards.length === 0 ? <p>No channels yet.</p> : null}
-        {cards.map(({ ch, followers }) => (
-          <ChannelCard channel={ch} host={host} followers={followers} />
-        ))}
-      </Layout>,
-    );
-  });
+  app.route("/", homeRoutes(deps));
 
-  const profile = async (handle: string, before: Date | undefined) => {
+  const profile = async (handle: string, before: Date | undefined, follow?: FollowFormState) => {
     const channel = await findChannel(db, handle);
     if (channel) {
       const settings = await getSafetySettings(db);
@@ -149,6 +94,7 @@ export function webRoutes(deps: HttpDeps): Hono {
           }
         >
           <ChannelCard channel={channel} host={host} followers={followers} full />
+          <RemoteFollowForm handle={channel.handle} host={host} state={follow} />
           <CrisisResourcesBlock resources={settings.crisisResources} />
           <VideoList videos={videos} deps={deps} handle={channel.handle} />
         </Layout>
@@ -179,15 +125,32 @@ export function webRoutes(deps: HttpDeps): Hono {
       c.req.param("at").slice(1).toLowerCase(),
       before && !Number.isNaN(before.getTime()) ? before : undefined,
     );
-    if (!page)
-      return c.html(
-        <Layout title="Not found">
-          <h1>No such channel</h1>
-        </Layout>,
-        404,
-      );
+    if (!page) return notFound(c);
     return c.html(page);
   });
+  // "Follow from your instance": a redirect to the visitor's own server, or
+  // the channel page again with the form's error.
+  app.post("/:at{@[A-Za-z0-9_]+}/remote-follow", async (c) => {
+    const handle = c.req.param("at").slice(1).toLowerCase();
+    const channel = await findChannel(db, handle);
+    if (!channel) return notFound(c);
+    // One short field: a bigger or unreadable body is read as an empty form (400 below).
+    const form = await readFields(c, 16 * 1024).catch(() => ({}) as Fields);
+    const input = typeof form.instance === "string" ? form.instance : "";
+    const outcome = await remoteFollow(
+      deps.safeFetch,
+      input,
+      `${deps.config.publicUrl.origin}/users/${channel.handle}`,
+      deps.config.allowPrivateAddress,
+    );
+    if ("redirect" in outcome) return c.redirect(outcome.redirect, 303);
+    const page = await profile(handle, undefined, outcome.state);
+    return page ? c.html(page, outcome.status) : notFound(c);
+  });
+  // A reload of the refused form's address lands on the form.
+  app.get("/:at{@[A-Za-z0-9_]+}/remote-follow", (c) =>
+    c.redirect(`/${c.req.param("at")}#follow`, 303),
+  );
   // Browsers that open an actor id land on the profile page; an unknown
   // handle is a 404 here already (servers asking for JSON see no redirect).
   app.get("/users/:handle", async (c) => {

@@ -3,44 +3,15 @@ import { findActorById } from "../../actors/actor.service.ts";
 import type { Config } from "../../config.ts";
 import { getCrisisResources } from "../../instance/instance-settings.ts";
 import { renderMarkdown } from "../../videos/markdown.ts";
-import {
-  findVideo,
-  listCaptions,
-  type SupportVideo,
-  type VideoCaption,
-} from "../../videos/video.service.ts";
+import { findVideo, listCaptions, type SupportVideo } from "../../videos/video.service.ts";
 import { mediaUrl } from "../api/video-json.ts";
 import type { HttpDeps } from "../deps.ts";
 import { VideoComments } from "./comments.tsx";
 import { CrisisResourcesBlock } from "./help.tsx";
 import { Layout } from "./layout.tsx";
+import { Player, Transcript } from "./player.tsx";
+import { RemoteFollowForm } from "./remote-follow.tsx";
 import { ReportVideo } from "./report.tsx";
-
-function Player(props: { config: Config; video: SupportVideo; captions: VideoCaption[] }) {
-  const { config, video, captions } = props;
-  return (
-    // biome-ignore lint/a11y/useMediaCaption: caption <track>s are added below when the creator uploaded any
-    <video
-      controls
-      preload={video.contentWarning ? "none" : "metadata"}
-      poster={video.contentWarning ? undefined : (mediaUrl(config, video.posterKey) ?? undefined)}
-      width={video.width ?? undefined}
-      height={video.height ?? undefined}
-      style="max-width:100%;height:auto;background:#000"
-    >
-      <source src={mediaUrl(config, video.mediaKey) ?? ""} type="video/mp4" />
-      {captions.map((c, i) => (
-        <track
-          kind="captions"
-          srclang={c.language}
-          label={c.language}
-          src={mediaUrl(config, c.mediaKey) ?? ""}
-          default={i === 0}
-        />
-      ))}
-    </video>
-  );
-}
 
 /**
  * A content-warned video shows the warning first; the player (and even the
@@ -167,13 +138,17 @@ export function watchRoutes(deps: HttpDeps): Hono {
           </p>
           <Gate warning={video.contentWarning}>
             <Player config={config} video={video} captions={captions} />
+            <Transcript storage={deps.storage} video={video} captions={captions} />
           </Gate>
-          <section
-            class="card"
-            lang={video.language ?? undefined}
-            dangerouslySetInnerHTML={{ __html: renderMarkdown(video.description) }}
-          />
+          {video.description.trim() ? (
+            <section
+              class="card"
+              lang={video.language ?? undefined}
+              dangerouslySetInnerHTML={{ __html: renderMarkdown(video.description) }}
+            />
+          ) : null}
           {video.tags.length > 0 ? <p>{video.tags.map((t) => `#${t}`).join(" ")}</p> : null}
+          <RemoteFollowForm handle={channel.handle} host={config.publicUrl.host} />
           <CrisisResourcesBlock resources={resources} />
           <ShareLinks origin={config.publicUrl.origin} id={video.id} />
           <VideoComments db={db} videoId={video.id} />

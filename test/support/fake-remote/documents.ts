@@ -71,14 +71,34 @@ export function keyDocument(actor: FakeActor): JsonObject {
   };
 }
 
+/**
+ * Where each software's remote-interaction page is, as its WebFinger publishes it
+ * (`http://ostatus.org/schema/1.0/subscribe`): Mastodon's `authorize_interaction`
+ * (its WebfingerSerializer), PeerTube's `remote-interaction`. GoToSocial publishes none.
+ */
+const SUBSCRIBE_PATHS: Record<RemoteKind, string | null> = {
+  mastodon: "/authorize_interaction?uri={uri}",
+  peertube: "/remote-interaction?uri={uri}",
+  gotosocial: null,
+};
+
 /** Shape of fixtures/mastodon/activitypub-webfinger.txt. */
-export function webFingerDocument(actor: FakeActor): JsonObject {
+export function webFingerDocument(actor: FakeActor, kind: RemoteKind): JsonObject {
+  const subscribe = SUBSCRIBE_PATHS[kind];
   return {
     subject: `acct:${actor.acct}`,
     aliases: [actor.url, actor.id],
     links: [
       { rel: "http://webfinger.net/rel/profile-page", type: "text/html", href: actor.url },
       { rel: "self", type: "application/activity+json", href: actor.id },
+      ...(subscribe === null
+        ? []
+        : [
+            {
+              rel: "http://ostatus.org/schema/1.0/subscribe",
+              template: `${new URL(actor.id).origin}${subscribe}`,
+            },
+          ]),
     ],
   };
 }

@@ -60,7 +60,7 @@ async function route(state: RemoteState, req: IncomingMessage, res: ServerRespon
       (a) => `acct:${a.acct}` === resource || a.id === resource || a.url === resource,
     );
     if (!actor) return json(404, { error: "Not found" });
-    return json(200, webFingerDocument(actor), "application/jrd+json; charset=utf-8");
+    return json(200, webFingerDocument(actor, state.kind), "application/jrd+json; charset=utf-8");
   }
   const nodeInfoDown = state.nodeInfoStatus;
   if (
