@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { type Channel, canManageChannel, findChannel } from "../../channels/channel.service.ts";
 import {
   listTrustedAccounts,
   type TrustedAccount,
@@ -15,6 +14,7 @@ import { type AuthEnv, requireAuth } from "../auth.ts";
 import { BadBodyError, readFields } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
 import { appErrorResponse, errorResponse } from "../errors.ts";
+import { managedChannel } from "./channel-access.ts";
 import { lockdownJson, parseUntil } from "./lockdown-json.ts";
 
 function trustedJson(t: TrustedAccount) {
@@ -31,14 +31,7 @@ export function channelSafetyRoutes(deps: HttpDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const auth = requireAuth(db, deps.tokens);
 
-  async function managed(c: Context<AuthEnv>): Promise<Channel | Response> {
-    const channel = await findChannel(db, c.req.param("name") ?? "");
-    if (!channel) return errorResponse(c, 404, "channel not found");
-    if (!(await canManageChannel(db, channel, c.get("principal").account))) {
-      return errorResponse(c, 403, "you do not manage this channel");
-    }
-    return channel;
-  }
+  const managed = (c: Context<AuthEnv>) => managedChannel(db, c);
 
   app.onError((e, c) => {
     if (e instanceof BadBodyError) return errorResponse(c, 400, e.message);

@@ -34,6 +34,7 @@ import {
 } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
 import { appErrorResponse, errorResponse } from "../errors.ts";
+import { managedChannel } from "./channel-access.ts";
 import { channelJson, followerJson, memberJson } from "./channel-json.ts";
 
 /** Multipart framing and text fields besides the images. */
@@ -99,15 +100,7 @@ export function channelRoutes(deps: HttpDeps): Hono<AuthEnv> {
     return manager ? view : { ...view, followers_count: null };
   };
 
-  /** Loads the channel and checks the caller may manage it. */
-  async function managed(c: Context<AuthEnv>): Promise<Channel | Response> {
-    const channel = await findChannel(db, c.req.param("name") ?? "");
-    if (!channel) return errorResponse(c, 404, "channel not found");
-    if (!(await canManageChannel(db, channel, c.get("principal").account))) {
-      return errorResponse(c, 403, "you do not manage this channel");
-    }
-    return channel;
-  }
+  const managed = (c: Context<AuthEnv>) => managedChannel(db, c);
 
   /** Loads the channel and checks the caller may change its members: owner or admin. */
   async function administered(c: Context<AuthEnv>): Promise<Channel | Response> {
