@@ -7,3 +7,4 @@ export * from "./remote-actors.ts";
 export * from "./settings.ts";
 export * from "./uploads.ts";
 export * from "./videos.ts";
+export * from "./web-sessions.ts";

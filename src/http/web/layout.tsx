@@ -1,6 +1,9 @@
 import type { Child } from "hono/jsx";
+import { ACCOUNT_STYLE } from "./account-style.ts";
+import { SessionNav } from "./session-nav.tsx";
 
-const STYLE = `
+/** Served as /static/haven.css (a stylesheet, so the CSP needs no inline style block). */
+export const STYLE = `
 body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d28;background:#faf8f5;line-height:1.5}
 header{display:flex;justify-content:space-between;align-items:center}
 header a{color:inherit;text-decoration:none;font-weight:700}
@@ -11,7 +14,7 @@ a:focus-visible{outline:3px solid #1d5fd1;outline-offset:2px}
 .avatar{width:72px;height:72px;border-radius:50%;object-fit:cover;background:#ddd;float:right}
 code.handle{background:#eef;padding:.2rem .4rem;border-radius:.3rem;user-select:all}
 footer{color:#666;font-size:.85rem;margin-top:2rem}
-`;
+${ACCOUNT_STYLE}`;
 
 export function Layout(props: {
   title: string;
@@ -27,7 +30,7 @@ export function Layout(props: {
         <title>{props.title}</title>
         {props.description ? <meta name="description" content={props.description} /> : null}
         {props.head}
-        <style>{STYLE}</style>
+        <link rel="stylesheet" href="/static/haven.css" />
       </head>
       <body>
         {/* Help is one click away on every page: a plain link, reachable by keyboard. */}
@@ -36,6 +39,7 @@ export function Layout(props: {
           <a class="help" href="/help">
             Need help now?
           </a>
+          <SessionNav />
         </header>
         <main>{props.children}</main>
         <footer>
