@@ -18,5 +18,6 @@ input[type=text],input[type=password]{width:100%;max-width:24rem;padding:.45rem;
 .actions{display:flex;gap:.5rem;flex-wrap:wrap}
 .actions form{margin:0}
 .held-reason{color:#5b3a00}
+code{overflow-wrap:anywhere}
 blockquote{margin:.5rem 0;padding-left:.75rem;border-left:3px solid #bbb}
 `;

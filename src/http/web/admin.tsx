@@ -36,19 +36,31 @@ export function adminPageRoutes(_deps: HttpDeps): Hono<SessionEnv> {
         <h2>Through the admin API (a token with admin scopes)</h2>
         <ul>
           <li>
-            Domain blocks, CSV import and export: /api/v1/admin/domain_blocks; allows:
-            /api/v1/admin/domain_allows
+            Domain blocks, CSV import and export: <code>/api/v1/admin/domain_blocks</code>; allows:
+            <code>/api/v1/admin/domain_allows</code>
           </li>
-          <li>Federation mode (blocklist / allowlist): /api/v1/admin/federation_settings</li>
           <li>
-            Blocklist subscriptions: /api/v1/admin/domain_block_subscriptions and
+            Federation mode (blocklist / allowlist): <code>/api/v1/admin/federation_settings</code>
+          </li>
+          <li>
+            Blocklist subscriptions: <code>/api/v1/admin/domain_block_subscriptions</code> and
             /domain_block_drafts
           </li>
-          <li>Account blocks: /api/v1/admin/account_blocks</li>
-          <li>Accounts: /api/v1/admin/accounts</li>
-          <li>Audit log: /api/v1/admin/audit_log</li>
-          <li>Reports: /api/v1/admin/reports</li>
-          <li>Instance settings: /api/v1/admin/instance_settings</li>
+          <li>
+            Account blocks: <code>/api/v1/admin/account_blocks</code>
+          </li>
+          <li>
+            Accounts: <code>/api/v1/admin/accounts</code>
+          </li>
+          <li>
+            Audit log: <code>/api/v1/admin/audit_log</code>
+          </li>
+          <li>
+            Reports: <code>/api/v1/admin/reports</code>
+          </li>
+          <li>
+            Instance settings: <code>/api/v1/admin/instance_settings</code>
+          </li>
         </ul>
       </Layout>,
     ),
