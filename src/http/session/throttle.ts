@@ -47,3 +47,11 @@ export async function recordSignInFailure(db: Db, keys: string[]): Promise<void>
 export async function clearSignInFailures(db: Db, key: string): Promise<void> {
   await db.execute(sql`DELETE FROM sign_in_failures WHERE key = ${key}`);
 }
+
+/** Forgets windows that ended (called at each successful sign-in: a row is a key). */
+export async function sweepSignInFailures(db: Db): Promise<void> {
+  await db.execute(
+    sql`DELETE FROM sign_in_failures
+         WHERE window_started_at <= now() - make_interval(secs => ${SIGN_IN_WINDOW_SECONDS})`,
+  );
+}

@@ -5,13 +5,14 @@ import { clientAddress, rateLimitKey } from "../client-address.ts";
 import type { HttpDeps } from "../deps.ts";
 import { clearSessionCookie, sessionCookie, writeSessionCookie } from "../session/cookie.ts";
 import { csrfMatches, requireSession, type SessionEnv, safeNext } from "../session/middleware.ts";
-import { createSession, endAllSessions, endSession } from "../session/store.ts";
+import { createSession, endAllSessions, endSession, sweepSessions } from "../session/store.ts";
 import {
   accountKey,
   addressKey,
   clearSignInFailures,
   recordSignInFailure,
   signInBlocked,
+  sweepSignInFailures,
 } from "../session/throttle.ts";
 import { Layout } from "./layout.tsx";
 import { CsrfField } from "./session-nav.tsx";
@@ -158,6 +159,8 @@ export function loginRoutes(deps: HttpDeps): Hono<SessionEnv> {
       );
     }
     await clearSignInFailures(db, keys[0]!);
+    // Rows nobody can use any more go now and then; sign-ins are rare enough.
+    await Promise.all([sweepSessions(db), sweepSignInFailures(db)]);
     // A fresh session id at every sign-in: one planted before it is worth nothing.
     const { secret } = await createSession(db, account.id, c.req.header("user-agent") ?? "");
     await writeSessionCookie(c, cookie, secret);
