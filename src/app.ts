@@ -64,7 +64,11 @@ import { channelVideosHandler, videoRoutes } from "./http/api/videos.routes.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { mediaRoutes } from "./http/media/media-routes.ts";
 import { requestLog } from "./http/request-log.ts";
+import { installWebSessions } from "./http/session/install.ts";
+import { adminPageRoutes } from "./http/web/admin.tsx";
 import { helpRoutes } from "./http/web/help.tsx";
+import { loginRoutes } from "./http/web/login.tsx";
+import { moderationRoutes } from "./http/web/moderation.tsx";
 import { webRoutes } from "./http/web/pages.tsx";
 import { reportPageRoutes } from "./http/web/report.tsx";
 import { watchRoutes } from "./http/web/watch.tsx";
@@ -366,6 +370,8 @@ export function createApp(deps: Deps): Hono {
       ...(deps.actorFastPath ? { actorFastPath: deps.actorFastPath } : {}),
     }),
   );
+  // Browser sessions, the cross-site POST guard and the pages' CSP (not for federation traffic).
+  installWebSessions(app, deps);
   app.route("/api/v1/auth", authRoutes(deps));
   app.route("/api/v1/admin", adminRoutes(deps));
   app.route("/api/v1/instance", instanceRoutes(deps));
@@ -378,6 +384,9 @@ export function createApp(deps: Deps): Hono {
   app.route("/api/v1/reports", publicReportRoutes(deps));
   app.route("/api/v1/uploads", uploadRoutes(deps));
   app.route("/", mediaRoutes(deps.storage, deps.database.db));
+  app.route("/", loginRoutes(deps) as never);
+  app.route("/", moderationRoutes(deps) as never);
+  app.route("/", adminPageRoutes(deps) as never);
   app.route("/", watchRoutes(deps));
   app.route("/", helpRoutes(deps));
   app.route("/", reportPageRoutes(deps));

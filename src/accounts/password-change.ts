@@ -24,6 +24,21 @@ export async function changeOwnPassword(
   account: Account,
   input: { currentPassword: string; newPassword: string },
 ): Promise<Result<IssuedToken>> {
+  return changeOwnPasswordThen(db, account, input, (tx, updated) =>
+    issueToken(tx, settings, updated, { name: "login", ttlSeconds: LOGIN_TOKEN_TTL_SECONDS }),
+  );
+}
+
+/**
+ * The same change, then `renew` in its transaction: the API issues a fresh
+ * token there, the web app a fresh browser session (after ending the others).
+ */
+export async function changeOwnPasswordThen<T>(
+  db: Db,
+  account: Account,
+  input: { currentPassword: string; newPassword: string },
+  renew: (tx: Db, updated: Account) => Promise<T>,
+): Promise<Result<T>> {
   if (!(await verifyPassword(input.currentPassword, account.passwordHash))) {
     return err("unauthorized", "current_password is not the account's password");
   }
@@ -38,11 +53,6 @@ export async function changeOwnPassword(
       .where(eq(accounts.id, account.id))
       .returning();
     if (!updated) return err("not_found", "account not found");
-    return ok(
-      await issueToken(tx, settings, updated, {
-        name: "login",
-        ttlSeconds: LOGIN_TOKEN_TTL_SECONDS,
-      }),
-    );
+    return ok(await renew(tx, updated));
   });
 }

@@ -8,3 +8,4 @@ export * from "./safety.ts";
 export * from "./settings.ts";
 export * from "./uploads.ts";
 export * from "./videos.ts";
+export * from "./web-sessions.ts";

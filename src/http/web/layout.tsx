@@ -1,6 +1,9 @@
 import type { Child } from "hono/jsx";
+import { ACCOUNT_STYLE } from "./account-style.ts";
+import { SessionNav } from "./session-nav.tsx";
 
-const STYLE = `
+/** Served as /static/haven.css (a stylesheet, so the CSP needs no inline style block). */
+export const STYLE = `
 body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;color:#1d1d28;background:#faf8f5;line-height:1.5}
 header{display:flex;justify-content:space-between;align-items:center}
 header a{color:inherit;text-decoration:none;font-weight:700}
@@ -27,7 +30,7 @@ code{overflow-wrap:anywhere}
 .follow-form input{flex:1 1 12rem;min-width:0;font:inherit;padding:.5rem;border:1px solid #767676;border-radius:.4rem}
 button{font:inherit;padding:.5rem 1rem;border:0;border-radius:.4rem;background:#1d5fd1;color:#fff;cursor:pointer}
 button:focus-visible,input:focus-visible,summary:focus-visible{outline:3px solid #1d5fd1;outline-offset:2px}
-`;
+${ACCOUNT_STYLE}`;
 
 export function Layout(props: {
   title: string;
@@ -43,7 +46,7 @@ export function Layout(props: {
         <title>{props.title}</title>
         {props.description ? <meta name="description" content={props.description} /> : null}
         {props.head}
-        <style>{STYLE}</style>
+        <link rel="stylesheet" href="/static/haven.css" />
       </head>
       <body>
         {/* Help is one click away on every page: a plain link, reachable by keyboard. */}
@@ -52,6 +55,7 @@ export function Layout(props: {
           <a class="help" href="/help">
             Need help now?
           </a>
+          <SessionNav />
         </header>
         <main>{props.children}</main>
         <footer>
