@@ -76,7 +76,10 @@ test("home page: the instance's name and description, crisis resources, every ch
   // Phone-ready without JavaScript: a viewport, no script, media never wider than the screen.
   expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
   expect(page).not.toContain("<script");
-  expect(page).toContain("img,video{max-width:100%}");
+  // The page's stylesheet (one file, so the CSP needs no inline styles blocks).
+  expect(page).toContain('<link rel="stylesheet" href="/static/haven.css"/>');
+  const css = await (await fetch(`${haven.origin}/static/haven.css`)).text();
+  expect(css).toContain("img,video{max-width:100%}");
 });
 
 test("watch page of a portrait clip: fits the screen, captions on by default, a transcript", async () => {
