@@ -418,7 +418,7 @@ export async function runWorkers(deps: Deps, signal: AbortSignal): Promise<void>
     {
       ...videos.handlers,
       "report.forwarded": createReportForwarding(deps.federation, deps.contextData),
-      "comment.moderated": createReplyApprovals(deps.federation, deps.contextData),
+      "comment.moderated": createReplyApprovals(deps.federation, deps.contextData, videos.software),
     },
   );
   const logger = getLogger(["haven", "media"]);

@@ -7,6 +7,7 @@ import type { HavenContext } from "../context.ts";
 import { canonicalShape, PUBLIC_IRI } from "../objects/canonical-shape.ts";
 import { enqueuePayload } from "../outbound/delivery-payloads.ts";
 import type { OutboundHandler } from "../outbound/publisher.ts";
+import type { InstanceSoftwareResolver } from "../videos/instance-software.ts";
 
 /**
  * GoToSocial's interaction controls: a reply to a post whose
@@ -77,10 +78,20 @@ async function approvalOf(
   return channelUri ? { channelUri, stored } : null;
 }
 
+/**
+ * Servers that read an `Accept`/`Reject` of a reply as interaction controls.
+ * Only these get one: PeerTube 6.3 applies any `Accept` or `Reject` from an
+ * actor to the receiver's follow of that actor, whatever its `object`
+ * (process-accept.ts, process-reject.ts), so a rejected comment would end
+ * its author's subscription to the channel.
+ */
+const UNDERSTANDS_REPLY_APPROVAL = new Set(["gotosocial"]);
+
 /** `comment.moderated` → the `Accept` or `Reject` to the reply's author. */
 export function createReplyApprovals(
   federation: Federation<HavenContext>,
   contextData: HavenContext,
+  software: Pick<InstanceSoftwareResolver, "softwareOf">,
 ): OutboundHandler {
   const origin = new URL(contextData.config.publicUrl.origin);
   return async (event, eventId) => {
@@ -95,6 +106,7 @@ export function createReplyApprovals(
     if (!approval || handle === null) return;
     const author = await findRemoteActor(db, approval.stored.authorIri);
     if (!author) return;
+    if (!UNDERSTANDS_REPLY_APPROVAL.has(await software.softwareOf(author.iri))) return;
     const activity =
       event.state === "visible"
         ? acceptJson(approval)

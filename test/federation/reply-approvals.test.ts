@@ -14,33 +14,41 @@ import {
   startFakeRemote,
 } from "../support/fake-remote/index.ts";
 import { startHaven, type TestHaven } from "../support/haven.ts";
-import { createTestChannel, publishVideo, type TestChannel } from "../support/video-fixtures.ts";
+import {
+  createTestChannel,
+  followChannel,
+  publishVideo,
+  type TestChannel,
+} from "../support/video-fixtures.ts";
 import { EVERY_QUEUE, inboxDrained } from "./inbox-drained.ts";
-import { mastodonReply, waitForComment } from "./interaction-rig.ts";
+import { mastodonReply, peertubeComment, waitForComment } from "./interaction-rig.ts";
 
 const AP = "application/activity+json";
 let t: TestDatabase;
 let haven: TestHaven;
 let gts: FakeRemote;
 let gina: FakeActor;
+let peertube: FakeRemote;
+let bob: FakeActor;
 let channel: TestChannel;
 let owner: string;
 let video: SupportVideo;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  [haven, gts] = await Promise.all([
+  [haven, gts, peertube] = await Promise.all([
     startHaven(t.database),
     startFakeRemote({ kind: "gotosocial", host: "127.0.0.6" }),
+    startFakeRemote({ kind: "peertube", host: "127.0.0.3" }),
   ]);
-  gina = await gts.addActor("gina");
+  [gina, bob] = await Promise.all([gts.addActor("gina"), peertube.addActor("bob")]);
   channel = await createTestChannel(haven, "host", "calm");
   owner = (await haven.createUser("mod_ana", { admin: true })).token;
   video = await publishVideo(haven, channel, { commentsPolicy: "approval" }, { event: false });
 });
 afterAll(async () => {
   await haven?.close();
-  await gts?.close();
+  await Promise.all([gts?.close(), peertube?.close()]);
   await t?.close();
 });
 beforeEach(() => {
@@ -110,4 +118,18 @@ test("deciding an already decided reply sends nothing more", async () => {
   await inboxDrained(t.database.db, EVERY_QUEUE);
   const answers = gts.deliveries.filter((d) => d.body?.object === reply.iri);
   expect(answers).toHaveLength(1);
+});
+
+test("PeerTube gets no answer: it would read a Reject as the end of its user's follow", async () => {
+  await followChannel(peertube, bob, channel);
+  const comment = peertubeComment(bob, {
+    inReplyTo: `${haven.origin}/videos/${video.id}`,
+    text: "not for here",
+  });
+  expect((await peertube.send(bob, `${haven.origin}/inbox`, comment)).status).toBeLessThan(300);
+  const stored = await waitForComment(t.database.db, comment.object.id);
+  expect(stored.comment.state).toBe("held");
+  expect((await moderate(stored.comment.id, "reject")).status).toBe(200);
+  await inboxDrained(t.database.db, EVERY_QUEUE);
+  expect(peertube.deliveries.filter((d) => d.body?.type === "Reject")).toEqual([]);
 });
