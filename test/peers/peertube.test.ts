@@ -337,6 +337,37 @@ describe.skipIf(!env)(
       expect(child.in_reply_to_id).toBe(parent.id);
     });
 
+    test("a held comment that a moderator rejects: its author stays subscribed", async () => {
+      requireSubscribed();
+      const video = fresh[1]!;
+      const uuid = copyOf(video);
+      await owner.ok("PATCH", `/api/v1/videos/${video.id}`, { comments_policy: "approval" });
+      const held = async () =>
+        (await owner.ok("GET", `/api/v1/videos/${video.id}/comments?state=held`)) as Json[];
+      await idleLikeARealUser();
+      const thread = await viewer.commentThread(uuid, "Not for this channel.");
+      expect(thread.status, thread.summary).toBe(200);
+      const comment = await waitFor("Haven to hold PeerTube's comment", async () =>
+        (await held()).find((c) => c.uri === thread.body.comment.url),
+      );
+      const since = await mark();
+      await owner.ok("POST", `/api/v1/comments/${comment.id}/reject`);
+      // PeerTube applies any Accept or Reject from the channel to its user's follow:
+      // nothing may reach it for a moderation decision.
+      await new Promise((r) => setTimeout(r, 5_000));
+      if (log) {
+        const answers = (await log.receiptsSince(since, haven.origin)).filter((r) =>
+          r.offered.some((a) => a.type === "Accept" || a.type === "Reject"),
+        );
+        expect(answers).toEqual([]);
+      }
+      const subs = await viewer.subscriptions();
+      expect(
+        subs.body?.data?.map((c: Json) => c.url),
+        subs.summary,
+      ).toContain(actorUrl);
+    });
+
     test("like, unlike, like again: Haven's count follows PeerTube's", async () => {
       const video = fresh[1]!;
       const uuid = copyOf(video);
