@@ -185,18 +185,18 @@ export interface CommentWithAuthor {
   author: Pick<RemoteActorRow, "iri" | "handle" | "displayName" | "url" | "domain">;
 }
 
+/** The author's columns a comment is shown with (what `CommentWithAuthor` carries). */
+export const COMMENT_AUTHOR_COLUMNS = {
+  iri: remoteActors.iri,
+  handle: remoteActors.handle,
+  displayName: remoteActors.displayName,
+  url: remoteActors.url,
+  domain: remoteActors.domain,
+};
+
 function selectWithAuthor(db: Db) {
   return db
-    .select({
-      comment: videoComments,
-      author: {
-        iri: remoteActors.iri,
-        handle: remoteActors.handle,
-        displayName: remoteActors.displayName,
-        url: remoteActors.url,
-        domain: remoteActors.domain,
-      },
-    })
+    .select({ comment: videoComments, author: COMMENT_AUTHOR_COLUMNS })
     .from(videoComments)
     .innerJoin(remoteActors, eq(remoteActors.id, videoComments.authorId));
 }

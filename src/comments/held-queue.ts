@@ -1,11 +1,9 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { remoteActors, supportVideos, videoComments } from "../db/schema/index.ts";
-import type { VideoComment } from "./comment.service.ts";
+import { COMMENT_AUTHOR_COLUMNS, type CommentWithAuthor } from "./comment.service.ts";
 
-export interface HeldReply {
-  comment: VideoComment;
-  author: { iri: string; handle: string; displayName: string; url: string | null; domain: string };
+export interface HeldReply extends CommentWithAuthor {
   video: { id: string; title: string; channelId: string };
 }
 
@@ -19,13 +17,7 @@ export async function listHeldReplies(
   return db
     .select({
       comment: videoComments,
-      author: {
-        iri: remoteActors.iri,
-        handle: remoteActors.handle,
-        displayName: remoteActors.displayName,
-        url: remoteActors.url,
-        domain: remoteActors.domain,
-      },
+      author: COMMENT_AUTHOR_COLUMNS,
       video: {
         id: supportVideos.id,
         title: supportVideos.title,

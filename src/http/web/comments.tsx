@@ -7,7 +7,7 @@ import type { Db } from "../../db/client.ts";
 const SHOWN = 200;
 
 /** A remote profile link only if it is http(s): a `javascript:` URL must not become an href. */
-function safeHref(url: string | null): string | undefined {
+export function safeHref(url: string | null): string | undefined {
   if (!url) return undefined;
   try {
     const parsed = new URL(url);

@@ -3,18 +3,8 @@ import { displayHandle } from "../../comments/author-display.ts";
 import type { HeldReply } from "../../comments/held-queue.ts";
 import { cleanDisplayName, LINK_REL, sanitizeRemoteHtml } from "../../comments/sanitize-html.ts";
 import type { ReportWithTarget } from "../../reports/report.service.ts";
+import { safeHref } from "./comments.tsx";
 import { CsrfField } from "./session-nav.tsx";
-
-/** Only http(s) links from strangers become an href (never `javascript:`). */
-function safeHref(url: string | null): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Two POST buttons, each its own form (keyboard: Tab, Enter; no script). */
 function Decide(props: { action: string; label: string }) {
