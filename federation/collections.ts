@@ -9,6 +9,7 @@ import { domainOf } from "../src/remote/remote-actor.service.ts";
 import type { HavenContext } from "./context.ts";
 import { firstCursorOfKnownActor } from "./first-cursor.ts";
 import { registerOutbox } from "./outbox.ts";
+import { deliverableFollowers } from "./videos/video-recipients.ts";
 
 const PAGE_SIZE = 50;
 
@@ -25,14 +26,8 @@ export function registerCollections(federation: Federation<HavenContext>): void 
       if (!actor) return null;
       const isHttp = "request" in ctx && (ctx as RequestContext<HavenContext>).request != null;
       if (cursor === null && !isHttp) {
-        // Delivery: recipients the policy rejects are left out, so they never
-        // share a coalesced shared-inbox delivery either (normally their
-        // follows were purged when the block was made; this holds meanwhile).
-        const all = await listFollowerRecipients(ctx.data.db, actor.id);
-        const decisions = await Promise.all(
-          all.map((r) => ctx.data.moderation.decideForActor(r.iri)),
-        );
-        const rows = all.filter((_, i) => decisions[i]?.action !== "reject");
+        // Delivery: recipients the policy rejects are left out.
+        const rows = await deliverableFollowers(ctx.data.db, ctx.data.moderation, actor.id);
         return {
           items: rows.map((r) => ({
             id: new URL(r.iri),

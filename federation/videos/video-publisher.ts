@@ -2,10 +2,7 @@ import type { Context, Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import { findActorById, type LocalActor } from "../../src/actors/actor.service.ts";
 import type { OutboundEvent } from "../../src/events/outbound.ts";
-import {
-  type FollowerRecipient,
-  listFollowerRecipients,
-} from "../../src/follows/follower-recipients.ts";
+import type { FollowerRecipient } from "../../src/follows/follower-recipients.ts";
 import type { SafeFetch } from "../../src/net/safe-fetch.ts";
 import type { VideoMetadata } from "../../src/videos/video-metadata.ts";
 import type { HavenContext } from "../context.ts";
@@ -21,7 +18,12 @@ import {
   updateVideoActivityJson,
 } from "./video-activities.ts";
 import { loadVideo, noteUri, videoUri } from "./video-face.ts";
-import { coalesceInboxes, peertubeFollowers, toRecipient } from "./video-recipients.ts";
+import {
+  coalesceInboxes,
+  deliverableFollowers,
+  peertubeFollowers,
+  toRecipient,
+} from "./video-recipients.ts";
 
 const logger = getLogger(["haven", "federation", "videos"]);
 
@@ -128,13 +130,9 @@ export function createVideoPublishing(deps: VideoPublishingDeps): VideoPublishin
     peertube: readonly FollowerRecipient[],
   ): Promise<void> => {
     const skip = new Set(peertube.map((f) => f.iri));
-    const followers = (await listFollowerRecipients(db, channel.id)).filter(
+    const allowed = (await deliverableFollowers(db, contextData.moderation, channel.id)).filter(
       (f) => !skip.has(f.iri),
     );
-    const decisions = await Promise.all(
-      followers.map((f) => contextData.moderation.decideForActor(f.iri)),
-    );
-    const allowed = followers.filter((_, i) => decisions[i]?.action !== "reject");
     if (allowed.length === 0) return;
     await deliveries.enqueue(
       {

@@ -4,6 +4,7 @@ import {
   type FollowerRecipient,
   listFollowerRecipients,
 } from "../../src/follows/follower-recipients.ts";
+import type { HavenContext } from "../context.ts";
 import { type InstanceSoftwareResolver, UNKNOWN_SOFTWARE } from "./instance-software.ts";
 import { looksLikePeerTubeActor } from "./peertube-actor-shape.ts";
 
@@ -102,4 +103,20 @@ function safeOrigin(iri: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A local actor's accepted followers that the moderation policy does not
+ * reject: those an activity to "followers" goes to. Normally a block purges
+ * the follows at once; this holds meanwhile, so a blocked follower never
+ * shares a coalesced shared-inbox delivery either.
+ */
+export async function deliverableFollowers(
+  db: Db,
+  moderation: HavenContext["moderation"],
+  followeeId: string,
+): Promise<FollowerRecipient[]> {
+  const all = await listFollowerRecipients(db, followeeId);
+  const decisions = await Promise.all(all.map((r) => moderation.decideForActor(r.iri)));
+  return all.filter((_, i) => decisions[i]?.action !== "reject");
 }
