@@ -6,20 +6,11 @@
  * silently (its log says "Receiving inbox requests for 0 activities"), so
  * our fakes must apply them: an empty list means PeerTube keeps it.
  */
-import { peertubeVideoProblems } from "./peertube-video-check.ts";
+// isUrl: isActivityPubUrlValid (validator.isURL, http/https with a host, ≤ 2000 characters).
+import { isUrl, peertubeVideoProblems } from "./peertube-video-check.ts";
 
 type Json = Record<string, unknown>;
 
-// isActivityPubUrlValid: validator.isURL (http/https with a host), at most 2000 characters.
-const isUrl = (v: unknown): v is string => {
-  if (typeof v !== "string" || v.length > 2000) return false;
-  try {
-    const u = new URL(v);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
-  } catch {
-    return false;
-  }
-};
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null;
 // isObjectValid: a URL, or an object whose id is one.
 const isObjectRef = (v: unknown) => isUrl(v) || (isObject(v) && isUrl(v.id));

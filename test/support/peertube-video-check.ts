@@ -19,7 +19,7 @@ type Json = Record<string, unknown>;
 // validator.isInt(String(v), { min }): a decimal integer string, optionally signed.
 const isInt = (v: unknown, min = 0) => /^[-+]?\d+$/.test(String(v)) && Number(v) >= min;
 // isActivityPubUrlValid: validator.isURL (http/https, a host) and at most 2000 characters.
-const isUrl = (v: unknown): v is string => {
+export const isUrl = (v: unknown): v is string => {
   if (typeof v !== "string" || v.length > 2000) return false;
   try {
     const u = new URL(v);
